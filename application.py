@@ -1,0 +1,242 @@
+"""The sentiment-analysis web service: fastText models behind `/`, `/ping` and `/invocations`."""
+
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from flask import Flask, current_app, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from sentiment import languages
+from sentiment.model import LanguageIdentifier, SentimentModel, sentiment
+from sentiment.store import Store
+from sentiment.text import normalize
+
+ROOT = Path(__file__).resolve().parent
+
+# Configuration: every environment variable the service reads, with its default and unit (README table).
+MODEL_SOURCE = os.environ.get("MODEL_SOURCE", str(ROOT / "models"))  # folder, s3://bucket/prefix or http(s) URL
+MODEL_CACHE_DIR = os.environ.get("MODEL_CACHE_DIR", os.path.join(tempfile.gettempdir(), "sentiment-models"))
+LANGUAGES = os.environ.get("LANGUAGES", "en,fr,de,it,es,pt,ar,hi")  # comma-separated ISO 639-1 codes
+MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024))  # bytes per request body
+MAX_BATCH_SIZE = int(os.environ.get("MAX_BATCH_SIZE", 1000))  # texts per request
+MAX_TEXT_BYTES = int(os.environ.get("MAX_TEXT_BYTES", 5000))  # UTF-8 bytes per text, as Comprehend
+DOWNLOAD_TIMEOUT = float(os.environ.get("DOWNLOAD_TIMEOUT", 10))  # seconds per connect or read
+DOWNLOAD_RETRIES = int(os.environ.get("DOWNLOAD_RETRIES", 3))  # attempts per file
+DOWNLOAD_BACKOFF = float(os.environ.get("DOWNLOAD_BACKOFF", 0.5))  # seconds before the 2nd attempt, doubling
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+LID = "lid"
+
+log = logging.getLogger("sentiment")
+
+
+class ApiError(Exception):
+    """An error answered as `{"error": {"code", "message"}}` with its HTTP status."""
+
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and any `extra` fields."""
+
+    _standard = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+    def format(self, record):
+        line = {"time": round(record.created, 3), "level": record.levelname, "logger": record.name,
+                "message": record.getMessage()}
+        line.update((k, v) for k, v in vars(record).items() if k not in self._standard)
+        return json.dumps(line, default=str)
+
+
+def configure_logging(level):
+    """Send every log record to stdout as a JSON line (once per process)."""
+    root = logging.getLogger()
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+class Service:
+    """The loaded models and what went wrong loading the others."""
+
+    def __init__(self, config):
+        store = Store(config["MODEL_SOURCE"], config["MODEL_CACHE_DIR"], timeout=config["DOWNLOAD_TIMEOUT"],
+                      retries=config["DOWNLOAD_RETRIES"], backoff=config["DOWNLOAD_BACKOFF"])
+        self.languages = [code.strip().lower() for code in config["LANGUAGES"].split(",") if code.strip()]
+        self.max_text_bytes = config["MAX_TEXT_BYTES"]
+        self.max_batch_size = config["MAX_BATCH_SIZE"]
+        manifest, paths, self.errors = store.sync([*self.languages, LID])
+        self.models, self.versions = {}, {}
+        for name, path in paths.items():
+            try:
+                self.models[name] = LanguageIdentifier(path) if name == LID else SentimentModel(path)
+            except ValueError as error:
+                self.errors[name] = f"{path.name} does not load: {error}"
+                continue
+            entry = manifest["models"][name]
+            self.versions[name] = {"version": entry.get("version"), "sha256": entry["sha256"]}
+        for name, error in self.errors.items():
+            log.error("model not loaded", extra={"model": name, "reason": error})
+
+    @property
+    def ready(self):
+        """True when every configured model is loaded."""
+        return not self.errors
+
+    def model(self, language):
+        """Return the sentiment model of `language`, or raise the ApiError that says why there is none."""
+        if language not in self.languages:
+            raise ApiError(400, "unsupported_language",
+                           f"language {language!r} is not supported; supported: {', '.join(self.languages)}")
+        if language not in self.models:
+            raise ApiError(503, "model_unavailable", f"the {language} model is not loaded: {self.errors[language]}")
+        return self.models[language]
+
+    def classify(self, text, language):
+        """Return the Comprehend-shaped result of one text; `language` None means detect it."""
+        if not isinstance(text, str):
+            raise ApiError(400, "invalid_request", "text must be a string")
+        try:
+            size = len(text.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise ApiError(400, "invalid_text", "text is not valid Unicode (lone surrogate)") from None
+        if size > self.max_text_bytes:
+            raise ApiError(400, "text_too_long",
+                           f"text is {size} UTF-8 bytes; the limit is {self.max_text_bytes}")
+        tokens = normalize(text)
+        if not tokens:
+            raise ApiError(400, "empty_text", "text is empty")
+        if language is None:
+            if LID not in self.models:
+                raise ApiError(503, "model_unavailable", "language detection is not loaded; name the language")
+            language = self.models[LID].detect(tokens)
+        scores = self.model(language).scores(tokens)
+        return {"Sentiment": sentiment(scores), "SentimentScore": scores, "LanguageCode": language}
+
+    def classify_batch(self, texts, language):
+        """Return the Comprehend BatchDetectSentiment result of `texts`; one bad text does not fail the others."""
+        if not isinstance(texts, list) or not texts:
+            raise ApiError(400, "invalid_request", "texts must be a non-empty list of strings")
+        if len(texts) > self.max_batch_size:
+            raise ApiError(400, "batch_too_large",
+                           f"texts has {len(texts)} items; the limit is {self.max_batch_size}")
+        if language is not None:
+            self.model(language)
+        results, errors = [], []
+        for index, text in enumerate(texts):
+            try:
+                results.append({"Index": index, **self.classify(text, language)})
+            except ApiError as error:
+                errors.append({"Index": index, "ErrorCode": error.code.upper(), "ErrorMessage": error.message})
+        return {"ResultList": results, "ErrorList": errors}
+
+
+def _parse_body():
+    """Return the JSON object of the request, or raise the ApiError that says what is wrong with it."""
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send the body as Content-Type: application/json")
+    try:
+        body = json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError):
+        raise ApiError(400, "invalid_json", "the body is not valid UTF-8 JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_request", "the body must be a JSON object")
+    return body
+
+
+def _requested_language(body):
+    """Return the ISO code the body asks for, or None to detect it."""
+    value = body.get("language")
+    if value is not None and not isinstance(value, str):
+        raise ApiError(400, "invalid_request", "language must be a string such as \"en\", \"fr-FR\" or \"auto\"")
+    return languages.resolve(value)
+
+
+def _json(obj, status=200):
+    return current_app.response_class(json.dumps(obj, ensure_ascii=False), status=status,
+                                      mimetype="application/json")
+
+
+def create_app(config=None):
+    """Create the Flask application; `config` overrides the environment's settings (tests use it)."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        MODEL_SOURCE=MODEL_SOURCE, MODEL_CACHE_DIR=MODEL_CACHE_DIR, LANGUAGES=LANGUAGES,
+        MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, MAX_BATCH_SIZE=MAX_BATCH_SIZE, MAX_TEXT_BYTES=MAX_TEXT_BYTES,
+        DOWNLOAD_TIMEOUT=DOWNLOAD_TIMEOUT, DOWNLOAD_RETRIES=DOWNLOAD_RETRIES, DOWNLOAD_BACKOFF=DOWNLOAD_BACKOFF,
+        LOG_LEVEL=LOG_LEVEL,
+    )
+    app.config.update(config or {})
+    configure_logging(app.config["LOG_LEVEL"])
+    service = Service(app.config)
+    access = logging.getLogger("sentiment.access")
+
+    @app.before_request
+    def start_timer():
+        g.start = time.perf_counter()
+        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+
+    @app.after_request
+    def log_request(response):
+        response.headers["X-Request-Id"] = g.request_id
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        access.info("request", extra={
+            "method": request.method, "path": request.path, "status": response.status_code,
+            "latency_ms": round((time.perf_counter() - g.start) * 1000, 3), "request_id": g.request_id,
+        })
+        return response
+
+    @app.errorhandler(ApiError)
+    def api_error(error):
+        return _json({"error": {"code": error.code, "message": error.message}}, error.status)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        code = (error.name or "error").lower().replace(" ", "_")
+        return _json({"error": {"code": code, "message": error.description}}, error.code)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        log.exception("unhandled error")
+        return _json({"error": {"code": "internal_error", "message": "internal error"}}, 500)
+
+    @app.get("/")
+    def welcome():
+        return render_template("index.html", languages=service.languages)
+
+    @app.get("/ping")
+    def ping():
+        body = {"status": "ok" if service.ready else "unavailable", "languages": service.languages,
+                "models": service.versions}
+        if not service.ready:
+            body["errors"] = service.errors
+        return _json(body, 200 if service.ready else 503)
+
+    @app.post("/invocations")
+    def invocations():
+        body = _parse_body()
+        language = _requested_language(body)
+        if "texts" in body:
+            if "text" in body:
+                raise ApiError(400, "invalid_request", "send either text or texts, not both")
+            return _json(service.classify_batch(body["texts"], language))
+        if "text" not in body:
+            raise ApiError(400, "invalid_request", "the body needs a text (a string) or texts (a list of strings)")
+        return _json(service.classify(body["text"], language))
+
+    return app
+
+
+application = create_app()

@@ -1,0 +1,117 @@
+"""Train one quantized fastText model per language: `python -m sentiment.train --data DIR --out models`."""
+
+import argparse
+import ctypes
+import datetime
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from importlib.metadata import version
+from pathlib import Path
+
+import fasttext
+
+from .data import extra_folders, read_corpus, umsab_folder
+from .evaluate import score
+from .languages import UMSAB_FOLDERS
+from .model import SentimentModel
+from .store import MANIFEST, sha256_of
+from .text import normalize
+
+# thread=1 with a fixed seed makes a rerun reproduce the same model.
+TRAIN = {"epoch": 20, "lr": 0.5, "wordNgrams": 2, "dim": 50, "minn": 2, "maxn": 5, "bucket": 200_000,
+         "loss": "softmax", "thread": 1, "seed": 0, "verbose": 0}
+QUANTIZE = {"qnorm": True, "cutoff": 50_000, "retrain": True, "dsub": 2, "thread": 1, "verbose": 0}
+# Per language: which extra corpora (folder names under extra/<language>) join the UMSAB train split.
+EXTRA = {}
+LID_FILE = "lid.176.ftz"
+LID_ENTRY = {"labels": "176 languages", "training_data": "fastText lid.176 (Wikipedia, Tatoeba, SETimes)",
+             "licence": "CC BY-SA 3.0"}
+
+
+# glibc's mallopt parameter M_PERTURB: new allocations are filled with 0xFF ^ its value.
+M_PERTURB = -6
+
+
+@contextmanager
+def _zero_filled_allocations():
+    """Have glibc zero-fill every allocation while the block runs (see train)."""
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is None:
+        yield
+        return
+    mallopt(M_PERTURB, 0xFF)
+    try:
+        yield
+    finally:
+        mallopt(M_PERTURB, 0)
+
+
+def training_lines(data_dir, language):
+    """Return the fastText training lines of `language`: UMSAB train plus its selected extra corpora."""
+    folders = [umsab_folder(data_dir, language)]
+    folders += [f for f in extra_folders(data_dir, language) if f.name in EXTRA.get(language, ())]
+    lines = []
+    for folder in folders:
+        texts, labels = read_corpus(folder, "train")
+        lines += [f"__label__{label} {normalize(text)}" for text, label in zip(texts, labels)]
+    return lines, [str(f.relative_to(data_dir)) for f in folders]
+
+
+def train(lines, path, train_params=None, quantize_params=None):
+    """Train on fastText `lines` and write the quantized model to `path` via a `.part` file."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+        f.flush()
+        # fastText 0.9.3 allocates the input matrix uninitialised and, with thread < 10, randomises only
+        # thread/10 of it: the rest is whatever the heap held, sometimes NaN. Zero-filled, it is as in
+        # fastText 0.9.2, and a rerun reproduces the same model.
+        with _zero_filled_allocations():
+            model = fasttext.train_supervised(input=f.name, **(train_params or TRAIN))
+        model.quantize(input=f.name, **(quantize_params or QUANTIZE))
+    part = Path(f"{path}.part")
+    model.save_model(str(part))
+    os.replace(part, path)
+
+
+def entry(path, **fields):
+    """Return the manifest entry of the model file at `path`."""
+    return {"file": path.name, "sha256": sha256_of(path), "size": path.stat().st_size, **fields}
+
+
+def write_manifest(out, models):
+    """Write `out/manifest.json` (via a `.part` file) listing `models`."""
+    manifest = {"fasttext_version": version("fasttext"), "models": models}
+    part = out / (MANIFEST + ".part")
+    part.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(part, out / MANIFEST)
+
+
+def main(argv=None):
+    """Train the models of --languages from --data into --out, with a manifest and the val table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", required=True, help="folder holding umsab/ and extra/ in the shared layout")
+    parser.add_argument("--out", default="models")
+    parser.add_argument("--languages", default=",".join(UMSAB_FOLDERS))
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    today = datetime.date.today().isoformat()
+    models = {}
+    for language in args.languages.split(","):
+        lines, sources = training_lines(args.data, language)
+        path = out / f"{language}.ftz"
+        train(lines, path)
+        model = SentimentModel(path)
+        val = score(model, *read_corpus(umsab_folder(args.data, language), "val"))
+        models[language] = entry(path, labels=model.labels, training_data=sources, train_lines=len(lines),
+                                 val=val, version=today)
+        print(f"{language}: val macro-F1 {val['macro_f1']:.1f}, {path.stat().st_size / 1e6:.2f} MB", flush=True)
+    if (out / LID_FILE).exists():
+        models["lid"] = entry(out / LID_FILE, **LID_ENTRY)
+    write_manifest(out, models)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Fixtures: tiny real fastText models trained in a temporary folder, and apps built on them."""
+
+import functools
+import http.server
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# Importing application builds the module-level app; keep its cache out of the shared temp folder.
+os.environ.setdefault("MODEL_CACHE_DIR", tempfile.mkdtemp(prefix="sentiment-test-cache-"))
+
+from sentiment.train import entry, train, write_manifest  # noqa: E402
+
+TINY_TRAIN = {"epoch": 50, "lr": 0.5, "dim": 32, "wordNgrams": 2, "minn": 0, "maxn": 0, "bucket": 1000,
+              "loss": "softmax", "thread": 1, "seed": 0, "verbose": 0}
+TINY_QUANTIZE = {"qnorm": True, "cutoff": 1000, "retrain": False, "dsub": 2, "thread": 1, "verbose": 0}
+
+WORDS = {
+    "en": {
+        "positive": "great love excellent happy wonderful amazing best good",
+        "negative": "terrible hate awful worst bad horrible sad angry",
+        "neutral": "table meeting report tuesday bus schedule today news",
+    },
+    "fr": {
+        "positive": "génial adore excellent heureux merveilleux super bien",
+        "negative": "nul déteste horrible pire mauvais triste fâché",
+        "neutral": "table réunion rapport mardi bus horaire aujourd'hui",
+    },
+}
+TEMPLATES = {
+    "en": ["this is {}", "i think it is {}", "{} {}", "the film was {} !"],
+    "fr": ["c'est {}", "je pense que c'est {}", "{} {}", "le film était {} !"],
+}
+
+
+def tiny_lines(language):
+    """Return fastText training lines for a tiny, easily learnt `language` corpus."""
+    lines = []
+    for label, words in WORDS[language].items():
+        words = words.split()
+        for template in TEMPLATES[language]:
+            for i, word in enumerate(words):
+                lines.append(f"__label__{label} " + template.format(word, words[i - 1]))
+    return lines
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory):
+    """A model folder with tiny en and fr models, the bundled lid.176, and their manifest."""
+    out = tmp_path_factory.mktemp("models")
+    models = {}
+    for language in WORDS:
+        path = out / f"{language}.ftz"
+        train(tiny_lines(language), path, TINY_TRAIN, TINY_QUANTIZE)
+        models[language] = entry(path, labels=["negative", "neutral", "positive"], version="test")
+    shutil.copyfile(ROOT / "models" / "lid.176.ftz", out / "lid.176.ftz")
+    models["lid"] = entry(out / "lid.176.ftz")
+    write_manifest(out, models)
+    return out
+
+
+@pytest.fixture
+def make_app(tiny_models, tmp_path):
+    """Build the app on the tiny models with a fresh cache; keyword arguments override the config."""
+    import application
+
+    def make(**config):
+        settings = {"MODEL_SOURCE": str(tiny_models), "MODEL_CACHE_DIR": str(tmp_path / "cache"),
+                    "LANGUAGES": "en,fr", "DOWNLOAD_RETRIES": 2, "DOWNLOAD_BACKOFF": 0.0, "DOWNLOAD_TIMEOUT": 2.0}
+        settings.update(config)
+        return application.create_app(settings)
+
+    return make
+
+
+@pytest.fixture
+def client(make_app):
+    """A test client of the app on the tiny en and fr models."""
+    return make_app().test_client()
+
+
+class CountingHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder and counts the GET requests per path."""
+
+    def do_GET(self):
+        with self.server.lock:
+            self.server.counts[self.path] = self.server.counts.get(self.path, 0) + 1
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def http_source(tiny_models):
+    """A local HTTP server serving a copy of the tiny models; yields (base URL, server)."""
+    handler = functools.partial(CountingHandler, directory=str(tiny_models))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.counts, server.lock = {}, threading.Lock()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", server
+    server.shutdown()
+    server.server_close()

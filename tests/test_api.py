@@ -1,0 +1,200 @@
+"""The HTTP API: routes, the Comprehend shapes, language resolution and every error."""
+
+import json
+import logging
+
+import pytest
+
+import application
+
+SCORE_KEYS = {"Positive", "Negative", "Neutral", "Mixed"}
+
+
+def post(client, body, content_type="application/json"):
+    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return client.post("/invocations", data=data, content_type=content_type)
+
+
+def assert_error(response, status, code):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return error["message"]
+
+
+def assert_scores(scores):
+    assert set(scores) == SCORE_KEYS
+    assert all(isinstance(v, float) and 0.0 <= v <= 1.0 for v in scores.values())
+    assert abs(sum(scores.values()) - 1.0) <= 1e-6
+    assert scores["Mixed"] == 0.0
+
+
+def test_welcome_page_has_heading_and_try_it_form(client):
+    response = client.get("/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<h1>Welcome to your Sentiment Analysis Tool</h1>" in page
+    assert '<form id="try-it">' in page and '<option value="auto">' in page and '<option value="fr">' in page
+    assert "http://" not in page and "https://" not in page  # no CDN: works offline
+    assert client.get("/static/app.js").status_code == 200
+
+
+def test_ping_is_ready_with_languages_and_versions(client):
+    response = client.get("/ping")
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["status"] == "ok"
+    assert body["languages"] == ["en", "fr"]
+    assert body["models"]["en"]["version"] == "test"
+    assert len(body["models"]["fr"]["sha256"]) == 64
+
+
+def test_ping_is_503_and_says_why_when_a_model_is_missing(make_app):
+    response = make_app(LANGUAGES="en,fr,de").test_client().get("/ping")
+    body = response.get_json()
+    assert response.status_code == 503
+    assert body["status"] == "unavailable"
+    assert "de is not in the manifest" in body["errors"]["de"]
+
+
+def test_single_text_answers_the_comprehend_shape(client):
+    response = post(client, {"text": "I hate this, it is terrible", "language": "en"})
+    body = response.get_json()
+    assert response.status_code == 200
+    assert set(body) == {"Sentiment", "SentimentScore", "LanguageCode"}
+    assert body["Sentiment"] == "NEGATIVE"
+    assert body["LanguageCode"] == "en"
+    assert_scores(body["SentimentScore"])
+    assert max(body["SentimentScore"], key=body["SentimentScore"].get) == "Negative"
+
+
+def test_workshop_payload_answers_positive_in_english(client):
+    body = post(client, {"text": "This is great!", "language": "US"}).get_json()
+    assert body["Sentiment"] == "POSITIVE"
+    assert body["LanguageCode"] == "en"
+
+
+@pytest.mark.parametrize("language", ["fr", "FR", "fr-FR", "fr_FR", "auto", None, "XX"])
+def test_language_codes_locales_and_detection(client, language):
+    payload = {"text": "C'est génial, j'adore ce film merveilleux"}
+    if language is not None:
+        payload["language"] = language
+    body = post(client, payload).get_json()
+    assert body["LanguageCode"] == "fr"
+    assert body["Sentiment"] == "POSITIVE"
+
+
+def test_unsupported_language_names_the_supported_ones(client):
+    message = assert_error(post(client, {"text": "hola", "language": "ru"}), 400, "unsupported_language")
+    assert "en, fr" in message
+
+
+def test_detected_language_without_a_model_is_a_clear_400(client):
+    text = "Das ist ein wunderbarer Tag und ich freue mich sehr darüber"
+    message = assert_error(post(client, {"text": text}), 400, "unsupported_language")
+    assert "'de'" in message and "en, fr" in message
+
+
+def test_batch_answers_the_comprehend_batch_shape_with_per_item_errors(client):
+    texts = ["This is great!", "", "I hate it, awful", 42, "é" * 2501, "   "]
+    body = post(client, {"texts": texts, "language": "en"}).get_json()
+    assert [r["Index"] for r in body["ResultList"]] == [0, 2]
+    assert [r["Sentiment"] for r in body["ResultList"]] == ["POSITIVE", "NEGATIVE"]
+    for result in body["ResultList"]:
+        assert result["LanguageCode"] == "en"
+        assert_scores(result["SentimentScore"])
+    errors = {e["Index"]: e["ErrorCode"] for e in body["ErrorList"]}
+    assert errors == {1: "EMPTY_TEXT", 3: "INVALID_REQUEST", 4: "TEXT_TOO_LONG", 5: "EMPTY_TEXT"}
+    assert all(e["ErrorMessage"] for e in body["ErrorList"])
+
+
+def test_batch_detects_each_language_and_reports_unsupported_ones_per_item(client):
+    texts = ["This is great, I love it", "C'est nul, je déteste", "Das ist ein wunderbarer Tag und ich freue mich"]
+    body = post(client, {"texts": texts}).get_json()
+    assert [(r["Index"], r["LanguageCode"]) for r in body["ResultList"]] == [(0, "en"), (1, "fr")]
+    assert [(e["Index"], e["ErrorCode"]) for e in body["ErrorList"]] == [(2, "UNSUPPORTED_LANGUAGE")]
+
+
+def test_batch_size_limit_is_configurable(make_app):
+    client = make_app(MAX_BATCH_SIZE=3).test_client()
+    assert post(client, {"texts": ["good"] * 3}).status_code == 200
+    assert "limit is 3" in assert_error(post(client, {"texts": ["good"] * 4}), 400, "batch_too_large")
+
+
+def test_text_limit_counts_utf8_bytes(client):
+    assert post(client, {"text": "é" * 2500, "language": "en"}).status_code == 200
+    message = assert_error(post(client, {"text": "é" * 2501, "language": "en"}), 400, "text_too_long")
+    assert "5002" in message
+
+
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ("{not json", "invalid_json"),
+        (b'{"text": "\xff\xfe"}', "invalid_json"),
+        ("[" * 100_000 + "]" * 100_000, "invalid_json"),
+        ('["This is great!"]', "invalid_request"),
+        ("{}", "invalid_request"),
+        ({"language": "en"}, "invalid_request"),
+        ({"text": ""}, "empty_text"),
+        ({"text": " \t\n "}, "empty_text"),
+        ({"text": None}, "invalid_request"),
+        ({"text": ["a"]}, "invalid_request"),
+        ({"text": 5}, "invalid_request"),
+        ({"text": "good", "language": 7}, "invalid_request"),
+        ({"text": "good", "texts": ["good"]}, "invalid_request"),
+        ({"texts": []}, "invalid_request"),
+        ({"texts": "good"}, "invalid_request"),
+        ('{"text": "\\ud800"}', "invalid_text"),
+    ],
+)
+def test_bad_requests_are_400_with_a_json_error(client, body, code):
+    assert_error(post(client, body), 400, code)
+
+
+def test_body_over_the_limit_is_413(make_app):
+    client = make_app(MAX_CONTENT_LENGTH=1000).test_client()
+    assert_error(post(client, {"text": "x" * 2000}), 413, "request_entity_too_large")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_wrong_content_type_is_415(client, content_type):
+    assert_error(post(client, {"text": "good"}, content_type=content_type), 415, "unsupported_media_type")
+
+
+def test_charset_parameter_is_accepted(client):
+    assert post(client, {"text": "good", "language": "en"}, "application/json; charset=utf-8").status_code == 200
+
+
+def test_unknown_route_and_wrong_method_are_json(client):
+    assert_error(client.get("/nope"), 404, "not_found")
+    assert_error(client.get("/invocations"), 405, "method_not_allowed")
+    assert_error(client.delete("/ping"), 405, "method_not_allowed")
+
+
+def test_unloaded_model_is_503_not_500(make_app, tiny_models, tmp_path):
+    manifest = json.loads((tiny_models / "manifest.json").read_text())
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("en.ftz", "lid.176.ftz"):
+        (source / name).write_bytes((tiny_models / name).read_bytes())
+    (source / "fr.ftz").write_bytes(b"corrupt")
+    (source / "manifest.json").write_text(json.dumps(manifest))
+    client = make_app(MODEL_SOURCE=str(source)).test_client()
+    assert client.get("/ping").status_code == 503
+    assert_error(post(client, {"text": "c'est génial", "language": "fr"}), 503, "model_unavailable")
+    assert post(client, {"text": "This is great!", "language": "en"}).status_code == 200
+
+
+def test_each_request_is_logged_as_one_json_line(client, caplog):
+    with caplog.at_level(logging.INFO, logger="sentiment.access"):
+        response = client.post("/invocations", json={"text": "good"}, headers={"X-Request-Id": "abc123"})
+    assert response.headers["X-Request-Id"] == "abc123"
+    [record] = [r for r in caplog.records if r.name == "sentiment.access"]
+    line = json.loads(application.JsonFormatter().format(record))
+    assert line["method"] == "POST" and line["path"] == "/invocations" and line["status"] == 200
+    assert line["request_id"] == "abc123" and line["latency_ms"] >= 0
+    assert "good" not in json.dumps(line)
