@@ -18,7 +18,7 @@ _TOKEN = re.compile(
     r"|</?3"
     r"|@user"
     r"|\w+(?:['’]\w+)*"
-    r"|[^\w\s\ufe0f\u200d]"
+    r"|[^\w\s\x00-\x1f\x7f\ufe0f\u200d]"
 )
 
 

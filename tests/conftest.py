@@ -85,12 +85,17 @@ def client(make_app):
 
 
 class CountingHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder and counts the GET requests per path."""
+    """Serves a folder, counts the GET requests per path, and fails the next `server.failures` of them."""
 
     def do_GET(self):
         with self.server.lock:
             self.server.counts[self.path] = self.server.counts.get(self.path, 0) + 1
-        super().do_GET()
+            failing = self.server.failures > 0
+            self.server.failures -= failing
+        if failing:
+            self.send_error(503)
+        else:
+            super().do_GET()
 
     def log_message(self, *args):
         pass
@@ -101,7 +106,7 @@ def http_source(tiny_models):
     """A local HTTP server serving a copy of the tiny models; yields (base URL, server)."""
     handler = functools.partial(CountingHandler, directory=str(tiny_models))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.counts, server.lock = {}, threading.Lock()
+    server.counts, server.lock, server.failures = {}, threading.Lock(), 0
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", server

@@ -1,0 +1,174 @@
+"""The model cache: downloads from a folder, HTTP and S3, verification, fallbacks, retries and locking."""
+
+import json
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from sentiment.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+NAMES = ["en", "fr", "lid"]
+MODEL_FILES = ["/en.ftz", "/fr.ftz", "/lid.176.ftz"]
+
+
+def store(source, cache, **kwargs):
+    return Store(source, cache, **{"timeout": 2.0, "retries": 2, "backoff": 0.0, **kwargs})
+
+
+def copy_source(tiny_models, tmp_path):
+    source = tmp_path / "source"
+    shutil.copytree(tiny_models, source)
+    return source
+
+
+def assert_cached(paths, tiny_models):
+    assert sorted(paths) == sorted(NAMES)
+    for path in paths.values():
+        assert path.read_bytes() == (tiny_models / path.name).read_bytes()
+    assert not list(path.parent.glob("*.part"))
+
+
+def test_local_folder_source(tiny_models, tmp_path):
+    manifest, paths, errors = store(tiny_models, tmp_path / "cache").sync(NAMES)
+    assert errors == {}
+    assert manifest["models"]["en"]["version"] == "test"
+    assert_cached(paths, tiny_models)
+
+
+def test_http_source_downloads_once_then_serves_from_cache(http_source, tiny_models, tmp_path):
+    url, server = http_source
+    _, paths, errors = store(url, tmp_path / "cache").sync(NAMES)
+    assert errors == {}
+    assert_cached(paths, tiny_models)
+    assert all(server.counts[f] == 1 for f in MODEL_FILES)
+    store(url, tmp_path / "cache").sync(NAMES)
+    assert all(server.counts[f] == 1 for f in MODEL_FILES)
+    assert server.counts["/manifest.json"] == 2
+
+
+def test_s3_source(tiny_models, tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="models-bucket")
+        for path in tiny_models.iterdir():
+            s3.upload_file(str(path), "models-bucket", f"sentiment/v1/{path.name}")
+        _, paths, errors = store("s3://models-bucket/sentiment/v1", tmp_path / "cache").sync(NAMES)
+        assert errors == {}
+        assert_cached(paths, tiny_models)
+        _, paths, errors = store("s3://models-bucket/elsewhere", tmp_path / "empty").sync(NAMES)
+        assert paths == {} and "NoSuchKey" in errors["en"]
+
+
+def test_checksum_failure_is_never_cached_or_loaded(make_app, tiny_models, tmp_path):
+    source = copy_source(tiny_models, tmp_path)
+    data = bytearray((source / "en.ftz").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (source / "en.ftz").write_bytes(bytes(data))
+    _, paths, errors = store(source, tmp_path / "cache").sync(NAMES)
+    assert "en" not in paths and "sha256" in errors["en"]
+    assert not (tmp_path / "cache" / "en.ftz").exists() and not (tmp_path / "cache" / "en.ftz.part").exists()
+    ping = make_app(MODEL_SOURCE=str(source), MODEL_CACHE_DIR=str(tmp_path / "app-cache")).test_client().get("/ping")
+    assert ping.status_code == 503 and "sha256" in ping.get_json()["errors"]["en"]
+
+
+def test_truncated_file_fails_on_size(tiny_models, tmp_path):
+    source = copy_source(tiny_models, tmp_path)
+    (source / "fr.ftz").write_bytes((tiny_models / "fr.ftz").read_bytes()[:1000])
+    _, paths, errors = store(source, tmp_path / "cache").sync(NAMES)
+    assert "fr" not in paths and "1000 bytes" in errors["fr"]
+
+
+def test_corrupt_cached_copy_is_replaced(tiny_models, tmp_path):
+    cache = tmp_path / "cache"
+    store(tiny_models, cache).sync(NAMES)
+    (cache / "en.ftz").write_bytes(b"garbage")
+    _, paths, errors = store(tiny_models, cache).sync(NAMES)
+    assert errors == {}
+    assert_cached(paths, tiny_models)
+
+
+def test_unreachable_source_uses_the_verified_cache(http_source, tiny_models, tmp_path, caplog):
+    url, server = http_source
+    store(url, tmp_path / "cache").sync(NAMES)
+    server.shutdown()
+    server.server_close()
+    with caplog.at_level(logging.WARNING, logger="sentiment.store"):
+        _, paths, errors = store(url, tmp_path / "cache").sync(NAMES)
+    assert errors == {}
+    assert_cached(paths, tiny_models)
+    assert any(r.getMessage() == "using the cached manifest" for r in caplog.records)
+
+
+def test_unreachable_source_without_cache_is_not_ready(make_app, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = make_app(MODEL_SOURCE=f"http://127.0.0.1:{port}/models")
+    response = app.test_client().get("/ping")
+    assert response.status_code == 503
+    assert set(response.get_json()["errors"]) == {"en", "fr", "lid"}
+    reply = app.test_client().post("/invocations", json={"text": "good", "language": "en"})
+    assert reply.status_code == 503 and reply.get_json()["error"]["code"] == "model_unavailable"
+
+
+def test_source_that_never_answers_times_out(tmp_path):
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        started = time.monotonic()
+        _, paths, errors = store(f"http://127.0.0.1:{silent.getsockname()[1]}", tmp_path / "cache",
+                                 timeout=0.3, retries=2).sync(NAMES)
+    assert paths == {} and "no manifest" in errors["en"]
+    assert time.monotonic() - started < 5
+
+
+def test_transient_failures_are_retried(http_source, tiny_models, tmp_path):
+    url, server = http_source
+    server.failures = 2
+    _, paths, errors = store(url, tmp_path / "cache", retries=3).sync(NAMES)
+    assert errors == {} and server.failures == 0
+    assert_cached(paths, tiny_models)
+
+
+def test_a_bad_manifest_is_not_used(tiny_models, tmp_path):
+    source = copy_source(tiny_models, tmp_path)
+    (source / "manifest.json").write_text(json.dumps({"models": {"en": {"file": "en.ftz"}}}))
+    _, paths, errors = store(source, tmp_path / "cache").sync(NAMES)
+    assert paths == {} and "lacks file, size or sha256" in errors["en"]
+
+
+SYNC_IN_A_PROCESS = """
+import sys
+from sentiment.store import Store
+_, paths, errors = Store(sys.argv[1], sys.argv[2], timeout=5, retries=1).sync(["en", "fr", "lid"])
+print(len(paths), len(errors))
+"""
+
+
+def test_concurrent_first_start_downloads_each_file_once(http_source, tiny_models, tmp_path):
+    url, server = http_source
+    cache = tmp_path / "cache"
+    workers = [
+        subprocess.Popen([sys.executable, "-c", SYNC_IN_A_PROCESS, url, str(cache)], stdout=subprocess.PIPE,
+                         text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        for _ in range(4)
+    ]
+    outputs = [worker.communicate(timeout=60)[0].strip() for worker in workers]
+    assert outputs == ["3 0"] * 4
+    assert [server.counts[f] for f in MODEL_FILES] == [1, 1, 1]
+    assert_cached({name: cache / f.lstrip("/") for name, f in zip(NAMES, MODEL_FILES)}, tiny_models)
+

@@ -1,0 +1,35 @@
+"""Text normalisation: one function for training and serving, keeping sentiment signal."""
+
+import pytest
+
+from sentiment.text import normalize
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("This is GREAT!", "this is great !"),
+        ("see https://t.co/abc123?x=1 and www.example.com/page", "see http and http"),
+        ("@Bob_99 thanks @user", "@user thanks @user"),
+        ("Fish &amp; chips &lt;3", "fish & chips <3"),
+        ("<p>Hello <b>world</b></p>", "hello world"),
+        ("a < b and c > d", "a < b and c > d"),
+        ("soooooo goooood!!!!!!", "sooo goood ! ! !"),
+        ("love it :) :-( ;D <3 :/", "love it :) :-( ;d <3 :/"),
+        ("yes 😀😀 👍🏽", "yes 😀 😀 👍 🏽"),
+        ("#Happy #monday", "# happy # monday"),
+        ("don't can’t", "don't can’t"),
+        ("okay i\\u2019m fine\\u002c thanks", "okay i’m fine , thanks"),
+        ("line one\nline two\ttab", "line one line two tab"),
+        ("Ça VA très bien", "ça va très bien"),
+        ("", ""),
+        ("   ", ""),
+    ],
+)
+def test_normalize(text, expected):
+    assert normalize(text) == expected
+
+
+def test_output_is_one_line_of_single_spaced_tokens():
+    out = normalize("a\r\nb\x00c\u2028d   e")
+    assert out == "a b c d e"
