@@ -21,8 +21,3 @@ def umsab_folder(data_dir, language):
     """Return the UMSAB folder of `language` (an ISO code) under `data_dir`."""
     return Path(data_dir) / "umsab" / UMSAB_FOLDERS[language]
 
-
-def extra_folders(data_dir, language):
-    """Return the extra corpora of `language` under `data_dir/extra/<language>`, sorted by name."""
-    root = Path(data_dir) / "extra" / language
-    return sorted(p for p in root.iterdir() if (p / "train_text.txt").exists()) if root.is_dir() else []

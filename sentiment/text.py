@@ -10,6 +10,8 @@ _MARKUP = re.compile(r"<[a-zA-Z/!][^>]*>")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"@\w+")
 _REPEAT = re.compile(r"(.)\1{3,}")
+# A word character: \w misses the combining marks that Indic and Arabic words are written with.
+_WORD = r"[\w\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0900-\u0963\u0966-\u0dff\u200c]"
 # Emoticons first so ":)" or "<3" stay whole; then words (hashtag "#" splits off as its own token);
 # then any other single non-space character, which keeps each emoji and punctuation mark as a token.
 _TOKEN = re.compile(
@@ -17,7 +19,7 @@ _TOKEN = re.compile(
     r"|[)\](\[d/\\|}{@][\-o*']?[:;=8]"
     r"|</?3"
     r"|@user"
-    r"|\w+(?:['’]\w+)*"
+    rf"|{_WORD}+(?:['’]{_WORD}+)*"
     r"|[^\w\s\x00-\x1f\x7f\ufe0f\u200d]"
 )
 

@@ -22,6 +22,8 @@ from sentiment.text import normalize
         ("okay i\\u2019m fine\\u002c thanks", "okay i’m fine , thanks"),
         ("line one\nline two\ttab", "line one line two tab"),
         ("Ça VA très bien", "ça va très bien"),
+        ("नमस्ते दुनिया। बहुत अच्छा", "नमस्ते दुनिया । बहुत अच्छा"),
+        ("كِتَاب جميل", "كِتَاب جميل"),
         ("", ""),
         ("   ", ""),
     ],

@@ -35,6 +35,8 @@ def tiny_recipe(monkeypatch):
     """Train with the tiny recipe: the real one takes a minute even on tiny data."""
     monkeypatch.setattr(train, "TRAIN", TINY_TRAIN)
     monkeypatch.setattr(train, "QUANTIZE", TINY_QUANTIZE)
+    monkeypatch.setattr(train, "TUNED", {})
+    monkeypatch.setattr(train, "EXTRA", {})
 
 
 def test_training_writes_verified_models_and_a_manifest(corpus, tmp_path):
@@ -53,16 +55,23 @@ def test_training_writes_verified_models_and_a_manifest(corpus, tmp_path):
 
 
 def test_extra_corpora_join_when_selected(corpus, monkeypatch):
-    monkeypatch.setitem(train.EXTRA, "en", ("more",))
+    monkeypatch.setitem(train.EXTRA, "en", {"extra/en/more": None})
     lines, sources = train.training_lines(corpus, "en")
     assert sources == ["umsab/english", "extra/en/more"]
-    assert len(lines) == len(tiny_lines("en"))
+    assert sorted(lines) == sorted(tiny_lines("en"))
+
+
+def test_extra_corpora_are_sampled_per_class(corpus, monkeypatch):
+    monkeypatch.setitem(train.EXTRA, "en", {"extra/en/more": 3})
+    lines, _ = train.training_lines(corpus, "en")
+    extra = len(lines) - len(tiny_lines("en")[::2])
+    assert extra == 9  # three of each of the three classes
 
 
 def test_a_rerun_reproduces_the_same_model(corpus, tmp_path):
     lines, _ = train.training_lines(corpus, "en")
-    train.train(lines, tmp_path / "a.ftz")
-    train.train(lines, tmp_path / "b.ftz")
+    train.train(lines, tmp_path / "a.ftz", train.TRAIN, train.QUANTIZE)
+    train.train(lines, tmp_path / "b.ftz", train.TRAIN, train.QUANTIZE)
     assert sha256_of(tmp_path / "a.ftz") == sha256_of(tmp_path / "b.ftz")
 
 
