@@ -19,3 +19,5 @@ preload_app = True
 keepalive = 75
 # The application logs one JSON line per request itself.
 accesslog = None
+# No control socket: nothing uses it, and EB's webapp user may have no writable home for it.
+control_socket_disable = True
