@@ -61,7 +61,12 @@ cmd_bundle() {
   [ "${#files[@]}" -gt 0 ] || die "no files to bundle: run from a git checkout of the project"
   mkdir -p build
   rm -f "build/$label.zip.part"
-  python3 -m zipfile -c "build/$label.zip.part" "${files[@]}"
+  python3 - "build/$label.zip.part" "${files[@]}" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as bundle:
+    for path in sys.argv[2:]:
+        bundle.write(path, path)
+PY
   mv "build/$label.zip.part" "build/$label.zip"
   say "bundle build/$label.zip (${#files[@]} files)"
   echo "build/$label.zip"

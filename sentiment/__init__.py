@@ -1,0 +1,1 @@
+"""The sentiment service's library: normalisation, models, model store, training and evaluation."""
