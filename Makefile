@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SERVE := $(shell sed -n 's/^web: //p' Procfile)
 
-.PHONY: run test models evaluate clean
+.PHONY: run test bench models evaluate clean
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -18,11 +18,20 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+$(VENV)/.bench: requirements.txt requirements-bench.txt | $(BIN)/python
+	$(BIN)/pip install -r requirements-bench.txt
+	touch $@ $(VENV)/.runtime
+
 run: $(VENV)/.runtime
 	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) $(SERVE)
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
+
+# The benchmark (README, "Performance"): writes bench/results.md and bench/results.png. Needs wrk.
+bench: $(VENV)/.bench
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py --data $(DATA)
 
 # Retrain every model from $(DATA) (UMSAB train + selected extra corpora) and rewrite models/manifest.json.
 models: $(VENV)/.dev models/lid.176.ftz

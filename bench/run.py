@@ -1,0 +1,248 @@
+"""`make bench`: the service against a bare-Flask ceiling, under wrk, with the Procfile's gunicorn settings.
+
+Writes bench/results.md and bench/results.png, and prints the ratios (machines here are noisy: compare
+numbers within one run).
+"""
+
+import argparse
+import itertools
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sentiment.data import read_corpus, umsab_folder  # noqa: E402
+from sentiment.languages import UMSAB_FOLDERS  # noqa: E402
+from sentiment.model import LanguageIdentifier, SentimentModel  # noqa: E402
+from sentiment.text import normalize  # noqa: E402
+
+CONCURRENCIES = (1, 4, 16, 64)
+BATCH_CONCURRENCIES = (1, 2, 4)
+SERVE = ["gunicorn", "--config", "gunicorn.conf.py"]
+
+
+def tweets(data):
+    """Return (language, text) pairs: UMSAB val tweets from `data`, or the small sample shipped here."""
+    if (Path(data) / "umsab").is_dir():
+        pairs = [(lang, text) for lang in UMSAB_FOLDERS
+                 for text in read_corpus(umsab_folder(data, lang), "val")[0]]
+    else:
+        lines = (ROOT / "bench" / "sample.txt").read_text(encoding="utf-8").splitlines()
+        pairs = [tuple(line.split("\t", 1)) for line in lines]
+    random.Random(0).shuffle(pairs)
+    return pairs
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(app, port, env=None):
+    """Start gunicorn on `app` with the Procfile's settings; return (process, seconds until /ping or / answers)."""
+    started = time.perf_counter()
+    process = subprocess.Popen([*SERVE, app], cwd=ROOT, env={**os.environ, "PORT": str(port), **(env or {})},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    probe = "/ping" if app == "application:application" else "/invocations"
+    while True:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}{probe}", timeout=1).status_code in (200, 405):
+                return process, time.perf_counter() - started
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.perf_counter() - started > 60:
+            raise SystemExit(f"{app} did not start")
+        time.sleep(0.02)
+
+
+def stop(process):
+    process.terminate()
+    process.wait(30)
+
+
+def wrk(port, bodies, connections, duration):
+    """Run wrk against /invocations with `bodies` in turn; return requests/s, p50 and p99 in ms."""
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8") as f:
+        f.write("\n".join(bodies) + "\n")
+        f.flush()
+        out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
+                              "-s", str(ROOT / "bench" / "requests.lua"), f"http://127.0.0.1:{port}"],
+                             env={**os.environ, "BENCH_BODIES": f.name}, capture_output=True, text=True,
+                             check=True).stdout
+    if "Non-2xx" in out:
+        raise SystemExit(f"wrk saw errors:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return {"rps": rps, "p50": _ms(out, "50%"), "p99": _ms(out, "99%")}
+
+
+def _ms(out, percentile):
+    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", out).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def in_process(pairs, seconds=3.0):
+    """Texts per second on one core: normalisation and prediction, without HTTP."""
+    models = {lang: SentimentModel(ROOT / "models" / f"{lang}.ftz") for lang in UMSAB_FOLDERS}
+    lid = LanguageIdentifier(ROOT / "models" / "lid.176.ftz")
+
+    def detect_and_predict(lang, text):
+        tokens = normalize(text)
+        return models.get(lid.detect(tokens), models[lang]).scores(tokens)
+
+    results = {}
+    for name, work in [("normalise", lambda lang, text: normalize(text)),
+                       ("normalise + predict", lambda lang, text: models[lang].scores(normalize(text))),
+                       ("normalise + detect + predict", detect_and_predict)]:
+        count, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            for lang, text in pairs:
+                work(lang, text)
+            count += len(pairs)
+        results[name] = count / (time.perf_counter() - started)
+    for lang in ("en", "fr"):
+        texts = [normalize(text) for code, text in pairs if code == lang] or [normalize("This is great!")]
+        count, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds / 2:
+            for text in texts:
+                models[lang].scores(text)
+            count += len(texts)
+        results[f"predict only ({lang})"] = count / (time.perf_counter() - started)
+    return results
+
+
+def worker_memory(master):
+    """Resident and proportional set size (MB) of each gunicorn worker of `master`."""
+    children = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout.split()
+    sizes = []
+    for pid in children:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        rss, pss = (int(re.search(rf"^{key}:\s+(\d+)", rollup, re.M).group(1)) / 1024 for key in ("Rss", "Pss"))
+        sizes.append((round(rss, 1), round(pss, 1)))
+    return sizes
+
+
+def cold_starts():
+    """Seconds from process start to /ping 200: warm cache, then a download from a local HTTP source."""
+    results = {}
+    with tempfile.TemporaryDirectory() as cache:
+        port = free_port()
+        process, _ = start("application:application", port, {"MODEL_CACHE_DIR": cache})
+        stop(process)
+        process, results["warm cache"] = start("application:application", port, {"MODEL_CACHE_DIR": cache})
+        stop(process)
+    source_port = free_port()
+    source = subprocess.Popen([sys.executable, "-m", "http.server", str(source_port), "--bind", "127.0.0.1",
+                               "--directory", str(ROOT / "models")], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        with tempfile.TemporaryDirectory() as cache:
+            process, results["download from local HTTP"] = start(
+                "application:application", free_port(),
+                {"MODEL_CACHE_DIR": cache, "MODEL_SOURCE": f"http://127.0.0.1:{source_port}"})
+            stop(process)
+    finally:
+        stop(source)
+    return results
+
+
+def chart(rows, path):
+    """Throughput and p99 against concurrency, ceiling vs ours."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for name, points in rows.items():
+        left.plot(CONCURRENCIES, [p["rps"] for p in points], marker="o", label=name)
+        right.plot(CONCURRENCIES, [p["p99"] for p in points], marker="o", label=name)
+    for ax, label in ((left, "requests/s"), (right, "p99 latency (ms)")):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("concurrent connections")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    left.legend()
+    fig.suptitle("POST /invocations, one text per request, gunicorn as in the Procfile")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main():
+    """Run every measurement, write bench/results.md and bench/results.png, print the ratios."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian package wrk)")
+    pairs = tweets(args.data)
+    explicit = [json.dumps({"text": text, "language": lang}, ensure_ascii=False) for lang, text in pairs]
+    auto = [json.dumps({"text": text}, ensure_ascii=False) for _, text in pairs]
+    texts = [text for _, text in pairs]
+    batches = [json.dumps({"texts": list(itertools.islice(itertools.cycle(texts), i, i + 1000))},
+                          ensure_ascii=False) for i in range(0, len(texts), 1000)]
+
+    port = free_port()
+    bare, _ = start("bench.bare:app", port)
+    rows = {"ceiling: bare Flask": [wrk(port, explicit, c, args.duration) for c in CONCURRENCIES]}
+    stop(bare)
+
+    ours, _ = start("application:application", port)
+    rows["ours: explicit language"] = [wrk(port, explicit, c, args.duration) for c in CONCURRENCIES]
+    rows["ours: auto-detect"] = [wrk(port, auto, c, args.duration) for c in CONCURRENCIES]
+    batch = [wrk(port, batches, c, args.duration) for c in BATCH_CONCURRENCIES]
+    memory = worker_memory(ours)
+    stop(ours)
+
+    local = in_process(pairs)
+    cold = cold_starts()
+
+    ceiling = max(p["rps"] for p in rows["ceiling: bare Flask"])
+    best = {name: max(p["rps"] for p in points) for name, points in rows.items()}
+    lines = [
+        f"# Benchmark results\n\nMachine: {os.cpu_count()} cores, {' '.join(os.uname()[2:3])}, Python "
+        f"{sys.version.split()[0]}; {len(pairs)} tweets ({'UMSAB val' if len(pairs) > 100 else 'bench/sample.txt'}); "
+        f"wrk -t1, {args.duration} s per run; gunicorn as in the Procfile.\n",
+        "## POST /invocations, one text per request\n",
+        "| server | connections | requests/s | p50 ms | p99 ms |", "|---|---|---|---|---|",
+    ]
+    for name, points in rows.items():
+        lines += [f"| {name} | {c} | {p['rps']:,.0f} | {p['p50']:.2f} | {p['p99']:.2f} |"
+                  for c, p in zip(CONCURRENCIES, points)]
+    lines += ["", "## Batch, 1,000 texts per request, auto-detect\n", "| connections | texts/s | p50 ms | p99 ms |",
+              "|---|---|---|---|"]
+    lines += [f"| {c} | {p['rps'] * 1000:,.0f} | {p['p50']:.1f} | {p['p99']:.1f} |"
+              for c, p in zip(BATCH_CONCURRENCIES, batch)]
+    lines += ["", "## In process, one core\n", "| work per text | texts/s |", "|---|---|"]
+    lines += [f"| {name} | {rate:,.0f} |" for name, rate in local.items()]
+    lines += ["", "## Start-up and memory\n", "| measure | value |", "|---|---|"]
+    lines += [f"| cold start to /ping 200, {name} | {seconds:.2f} s |" for name, seconds in cold.items()]
+    served = sum(p["rps"] for name in ("ours: explicit language", "ours: auto-detect") for p in rows[name])
+    lines += [f"| worker {i + 1} after the runs above ({served * args.duration:,.0f} requests): RSS / PSS "
+              f"| {rss} MB / {pss} MB |" for i, (rss, pss) in enumerate(memory)]
+    ratios = [f"single text, explicit language: {best['ours: explicit language'] / ceiling:.0%} of the ceiling",
+              f"single text, auto-detect: {best['ours: auto-detect'] / ceiling:.0%} of the ceiling",
+              f"batch: {max(p['rps'] for p in batch) * 1000:,.0f} texts/s",
+              f"in process: {local['normalise + predict']:,.0f} texts/s on one core"]
+    lines += ["", "## Ratios\n"] + [f"- {r}" for r in ratios] + [""]
+    (ROOT / "bench" / "results.md").write_text("\n".join(lines), encoding="utf-8")
+    chart(rows, ROOT / "bench" / "results.png")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
