@@ -8,3 +8,8 @@ request = function()
   i = i % #bodies + 1
   return wrk.format("POST", "/invocations", {["Content-Type"] = "application/json"}, bodies[i])
 end
+response = function(status, headers, body)
+  if status ~= 200 then
+    io.write("non-200: ", status, " ", body, "\n")
+  end
+end

@@ -83,7 +83,7 @@ def wrk(port, bodies, connections, duration):
                              env={**os.environ, "BENCH_BODIES": f.name}, capture_output=True, text=True,
                              check=True).stdout
     if "Non-2xx" in out:
-        raise SystemExit(f"wrk saw errors:\n{out}")
+        raise SystemExit(f"wrk saw errors at {connections} connections:\n{out[:3000]}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     return {"rps": rps, "p50": _ms(out, "50%"), "p99": _ms(out, "99%")}
 

@@ -21,7 +21,7 @@ from .store import MANIFEST, sha256_of
 from .text import normalize
 
 # Shared by every language; thread=1 with a fixed seed makes a rerun reproduce the same model.
-TRAIN = {"epoch": 20, "lr": 0.5, "wordNgrams": 2, "dim": 50, "minn": 2, "maxn": 5, "bucket": 200_000,
+TRAIN = {"epoch": 20, "lr": 0.5, "wordNgrams": 2, "dim": 10, "minn": 2, "maxn": 5, "bucket": 200_000,
          "loss": "softmax", "thread": 1, "seed": 0, "verbose": 0}
 QUANTIZE = {"qnorm": True, "cutoff": 50_000, "retrain": False, "dsub": 2, "thread": 1, "verbose": 0}
 # Per language: what beat TRAIN on the UMSAB val split, averaged over three shuffles of the training lines,
