@@ -1,8 +1,10 @@
 """The sentiment-analysis web service: fastText models behind `/`, `/ping` and `/invocations`."""
 
 import json
+import hmac
 import logging
 import os
+import re
 import sys
 import tempfile
 import time
@@ -30,8 +32,21 @@ DOWNLOAD_TIMEOUT = float(os.environ.get("DOWNLOAD_TIMEOUT", 10))  # seconds per 
 DOWNLOAD_RETRIES = int(os.environ.get("DOWNLOAD_RETRIES", 3))  # attempts per file
 DOWNLOAD_BACKOFF = float(os.environ.get("DOWNLOAD_BACKOFF", 0.5))  # seconds before the 2nd attempt, doubling
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+API_KEYS = os.environ.get("API_KEYS", "")  # comma-separated; empty: no authentication
 
 LID = "lid"
+COMPREHEND_TARGET = "Comprehend_20171127."
+COMPREHEND_JSON = "application/x-amz-json-1.1"
+COMPREHEND_BATCH_LIMIT = 25  # documents per BatchDetectSentiment, as Comprehend
+# Our error codes as the exceptions Comprehend raises; any other is an InvalidRequestException.
+COMPREHEND_ERRORS = {
+    "text_too_long": "TextSizeLimitExceededException",
+    "unsupported_language": "UnsupportedLanguageException",
+    "batch_too_large": "BatchSizeLimitExceededException",
+    "unauthorized": "UnrecognizedClientException",
+    "model_unavailable": "InternalServerException",
+}
+SIGV4_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 
 log = logging.getLogger("sentiment")
 
@@ -104,8 +119,8 @@ class Service:
             raise ApiError(503, "model_unavailable", f"the {language} model is not loaded: {self.errors[language]}")
         return self.models[language]
 
-    def classify(self, text, language):
-        """Return the Comprehend-shaped result of one text; `language` None means detect it."""
+    def tokens(self, text):
+        """Return the normalised tokens of `text`, or raise the ApiError that says what is wrong with it."""
         if not isinstance(text, str):
             raise ApiError(400, "invalid_request", "text must be a string")
         try:
@@ -118,10 +133,19 @@ class Service:
         tokens = normalize(text)
         if not tokens:
             raise ApiError(400, "empty_text", "text is empty")
+        return tokens
+
+    def detector(self):
+        """Return the language identifier, or raise the ApiError that says it is not loaded."""
+        if LID not in self.models:
+            raise ApiError(503, "model_unavailable", "language detection is not loaded; name the language")
+        return self.models[LID]
+
+    def classify(self, text, language):
+        """Return the Comprehend-shaped result of one text; `language` None means detect it."""
+        tokens = self.tokens(text)
         if language is None:
-            if LID not in self.models:
-                raise ApiError(503, "model_unavailable", "language detection is not loaded; name the language")
-            language = self.models[LID].detect(tokens)
+            language = self.detector().detect(tokens)
         scores = self.model(language).scores(tokens)
         return {"Sentiment": sentiment(scores), "SentimentScore": scores, "LanguageCode": language}
 
@@ -164,6 +188,54 @@ def _requested_language(body):
     return languages.resolve(value)
 
 
+def _known_key(keys, presented):
+    """True when `presented` is one of `keys`, compared in constant time."""
+    found = False
+    for key in keys:
+        found |= hmac.compare_digest(key.encode(), (presented or "").encode())
+    return found
+
+
+def _presented_key():
+    """Return the API key of the request: `Authorization: Bearer KEY` or `X-Api-Key: KEY`."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else request.headers.get("X-Api-Key")
+
+
+def _comprehend(service, operation, body):
+    """Answer one Amazon Comprehend operation with its exact response members."""
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_request", "the body must be a JSON object")
+    if operation == "DetectDominantLanguage":
+        ranked = service.detector().languages(service.tokens(body.get("Text")), k=3)
+        return {"Languages": [{"LanguageCode": code, "Score": score} for code, score in ranked]}
+    language = body.get("LanguageCode")
+    if not isinstance(language, str):
+        raise ApiError(400, "invalid_request", "LanguageCode is required")
+    code = languages.resolve(language)
+    if code is None:
+        raise ApiError(400, "unsupported_language", f"language {language!r} is not supported; supported: "
+                       f"{', '.join(service.languages)}")
+    if operation == "DetectSentiment":
+        result = service.classify(body.get("Text"), code)
+        del result["LanguageCode"]
+        return result
+    if operation == "BatchDetectSentiment":
+        texts = body.get("TextList")
+        if isinstance(texts, list) and len(texts) > COMPREHEND_BATCH_LIMIT:
+            raise ApiError(400, "batch_too_large",
+                           f"TextList has {len(texts)} documents; the limit is {COMPREHEND_BATCH_LIMIT}")
+        # Comprehend refuses the whole batch when one document is too long.
+        for text in texts if isinstance(texts, list) else ():
+            if isinstance(text, str) and len(text.encode("utf-8", "replace")) > service.max_text_bytes:
+                raise ApiError(400, "text_too_long", f"a document is over {service.max_text_bytes} UTF-8 bytes")
+        result = service.classify_batch(texts, code)
+        for item in result["ResultList"]:
+            del item["LanguageCode"]
+        return result
+    raise ApiError(400, "invalid_request", f"unsupported operation {operation!r}")
+
+
 def _json(obj, status=200):
     return current_app.response_class(json.dumps(obj, ensure_ascii=False), status=status,
                                       mimetype="application/json")
@@ -175,12 +247,14 @@ def create_app(config=None):
     app.config.from_mapping(
         MODEL_SOURCE=MODEL_SOURCE, MODEL_CACHE_DIR=MODEL_CACHE_DIR, LANGUAGES=LANGUAGES,
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, MAX_BATCH_SIZE=MAX_BATCH_SIZE, MAX_TEXT_BYTES=MAX_TEXT_BYTES,
+        API_KEYS=API_KEYS,
         DOWNLOAD_TIMEOUT=DOWNLOAD_TIMEOUT, DOWNLOAD_RETRIES=DOWNLOAD_RETRIES, DOWNLOAD_BACKOFF=DOWNLOAD_BACKOFF,
         LOG_LEVEL=LOG_LEVEL,
     )
     app.config.update(config or {})
     configure_logging(app.config["LOG_LEVEL"])
     service = Service(app.config)
+    api_keys = [key.strip() for key in app.config["API_KEYS"].split(",") if key.strip()]
     access = logging.getLogger("sentiment.access")
 
     @app.before_request
@@ -214,7 +288,13 @@ def create_app(config=None):
 
     @app.get("/")
     def welcome():
-        return render_template("index.html", languages=service.languages)
+        response = app.make_response(render_template("index.html", languages=service.languages))
+        # The page loads its script and style from this origin only and may not be framed.
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
 
     @app.get("/ping")
     def ping():
@@ -224,8 +304,33 @@ def create_app(config=None):
             body["errors"] = service.errors
         return _json(body, 200 if service.ready else 503)
 
+    @app.post("/")
+    def comprehend():
+        """Amazon Comprehend's AWS JSON 1.1 protocol, so that boto3's Comprehend client works unchanged."""
+        target = request.headers.get("X-Amz-Target", "")
+        try:
+            if api_keys:
+                access_key = SIGV4_CREDENTIAL.search(request.headers.get("Authorization", ""))
+                if not _known_key(api_keys, access_key and access_key.group(1)):
+                    raise ApiError(400, "unauthorized", "The security token included in the request is invalid.")
+            if not target.startswith(COMPREHEND_TARGET):
+                raise ApiError(400, "invalid_request", "POST / takes Comprehend requests (X-Amz-Target: "
+                               f"{COMPREHEND_TARGET}<Operation>); send JSON to /invocations")
+            try:
+                body = json.loads(request.get_data(cache=False))
+            except (ValueError, RecursionError):
+                raise ApiError(400, "invalid_request", "the body is not valid JSON") from None
+            status, answer = 200, _comprehend(service, target[len(COMPREHEND_TARGET) :], body)
+        except ApiError as error:
+            kind = COMPREHEND_ERRORS.get(error.code, "InvalidRequestException")
+            status, answer = (500 if error.status >= 500 else 400), {"__type": kind, "Message": error.message}
+        return app.response_class(json.dumps(answer, ensure_ascii=False), status=status, mimetype=COMPREHEND_JSON)
+
     @app.post("/invocations")
     def invocations():
+        if api_keys and not _known_key(api_keys, _presented_key()):
+            raise ApiError(401, "unauthorized", "send a configured API key as 'Authorization: Bearer KEY' or "
+                           "'X-Api-Key: KEY'")
         body = _parse_body()
         language = _requested_language(body)
         if "texts" in body:

@@ -38,13 +38,16 @@ class LanguageIdentifier:
     def __init__(self, path):
         _, self._predict = _load(path)
 
-    def detect(self, tokens):
-        """Return the ISO 639 code of the most likely language of normalised `tokens`."""
+    def languages(self, tokens, k=1):
+        """Return the `k` most likely (ISO 639 code, probability) of normalised `tokens`, most likely first."""
         # Masked mentions and links are English words to lid.176; they say nothing of the language.
         if "@user" in tokens or "http" in tokens:
             tokens = tokens.replace("@user", "").replace("http", "")
-        [(_, label)] = self._predict(tokens + "\n", 1, 0.0, "replace")
-        return label[len(LABEL_PREFIX) :]
+        return [(label[len(LABEL_PREFIX) :], min(p, 1.0)) for p, label in self._predict(tokens + "\n", k, 0.0, "replace")]
+
+    def detect(self, tokens):
+        """Return the ISO 639 code of the most likely language of normalised `tokens`."""
+        return self.languages(tokens)[0][0]
 
 
 def sentiment(scores):
