@@ -189,12 +189,24 @@ def test_unloaded_model_is_503_not_500(make_app, tiny_models, tmp_path):
     assert post(client, {"text": "This is great!", "language": "en"}).status_code == 200
 
 
-def test_each_request_is_logged_as_one_json_line(client, caplog):
-    with caplog.at_level(logging.INFO, logger="sentiment.access"):
-        response = client.post("/invocations", json={"text": "good"}, headers={"X-Request-Id": "abc123"})
+def test_each_request_is_logged_as_one_json_line(client, capsys):
+    capsys.readouterr()
+    response = client.post("/invocations", json={"text": "good"}, headers={"X-Request-Id": "abc123"})
     assert response.headers["X-Request-Id"] == "abc123"
-    [record] = [r for r in caplog.records if r.name == "sentiment.access"]
-    line = json.loads(application.JsonFormatter().format(record))
+    [line] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert line["logger"] == "sentiment.access" and line["level"] == "INFO"
     assert line["method"] == "POST" and line["path"] == "/invocations" and line["status"] == 200
     assert line["request_id"] == "abc123" and line["latency_ms"] >= 0
     assert "good" not in json.dumps(line)
+
+
+def test_log_records_are_json_lines_with_their_extra_fields():
+    record = logging.LogRecord("sentiment", logging.ERROR, __file__, 1, "model not loaded", None, None)
+    record.model = "de"
+    line = json.loads(application.JsonFormatter().format(record))
+    assert line["level"] == "ERROR" and line["message"] == "model not loaded" and line["model"] == "de"
+
+
+def test_request_ids_are_generated_when_absent(client):
+    first, second = (client.get("/ping").headers["X-Request-Id"] for _ in range(2))
+    assert len(first) == 16 and first != second
