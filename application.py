@@ -169,14 +169,27 @@ class Service:
         return {"ResultList": results, "ErrorList": errors}
 
 
+def _unique_keys(pairs):
+    """Build a JSON object, refusing duplicate keys: two parsers could read `{"text": 1, "text": 2}` apart."""
+    body = dict(pairs)
+    if len(body) != len(pairs):
+        raise ValueError("duplicate key")
+    return body
+
+
+def _loads(data):
+    """Parse a request body as JSON, refusing duplicate keys."""
+    return json.loads(data, object_pairs_hook=_unique_keys)
+
+
 def _parse_body():
     """Return the JSON object of the request, or raise the ApiError that says what is wrong with it."""
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "send the body as Content-Type: application/json")
     try:
-        body = json.loads(request.get_data(cache=False))
+        body = _loads(request.get_data(cache=False))
     except (ValueError, RecursionError):
-        raise ApiError(400, "invalid_json", "the body is not valid UTF-8 JSON") from None
+        raise ApiError(400, "invalid_json", "the body is not valid UTF-8 JSON with unique keys") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_request", "the body must be a JSON object")
     return body
@@ -257,6 +270,7 @@ def create_app(config=None):
     configure_logging(app.config["LOG_LEVEL"])
     service = Service(app.config)
     api_keys = [key.strip() for key in app.config["API_KEYS"].split(",") if key.strip()]
+    contract = (ROOT / "openapi.yaml").read_text(encoding="utf-8")
     @app.before_request
     def start_timer():
         g.start = time.perf_counter()
@@ -299,6 +313,10 @@ def create_app(config=None):
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
+    @app.get("/openapi.yaml")
+    def openapi():
+        return app.response_class(contract, mimetype="application/yaml")
+
     @app.get("/ping")
     def ping():
         body = {"status": "ok" if service.ready else "unavailable", "languages": service.languages,
@@ -320,7 +338,7 @@ def create_app(config=None):
                 raise ApiError(400, "invalid_request", "POST / takes Comprehend requests (X-Amz-Target: "
                                f"{COMPREHEND_TARGET}<Operation>); send JSON to /invocations")
             try:
-                body = json.loads(request.get_data(cache=False))
+                body = _loads(request.get_data(cache=False))
             except (ValueError, RecursionError):
                 raise ApiError(400, "invalid_request", "the body is not valid JSON") from None
             status, answer = 200, _comprehend(service, target[len(COMPREHEND_TARGET) :], body)

@@ -35,8 +35,8 @@ STACK=${EB_SOLUTION_STACK:-}
 WAIT_SECONDS=${DEPLOY_WAIT_SECONDS:-1800}
 POLL_SECONDS=${DEPLOY_POLL_SECONDS:-15}
 # What the instance runs; everything else (tests, venv, caches, training data) stays out of the bundle.
-BUNDLE_PATHS=(application.py gunicorn.conf.py Procfile requirements.txt sentiment models templates static
-              .ebextensions .platform)
+BUNDLE_PATHS=(application.py gunicorn.conf.py Procfile requirements.txt openapi.yaml sentiment models templates
+              static .ebextensions .platform)
 MANAGED_POLICY=arn:aws:iam::aws:policy
 cd "$(dirname "$0")"
 

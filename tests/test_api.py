@@ -149,6 +149,7 @@ def test_text_limit_counts_utf8_bytes(client):
         ({"texts": []}, "invalid_request"),
         ({"texts": "good"}, "invalid_request"),
         ('{"text": "\\ud800"}', "invalid_text"),
+        ('{"text": 1, "text": "good"}', "invalid_json"),
     ],
 )
 def test_bad_requests_are_400_with_a_json_error(client, body, code):

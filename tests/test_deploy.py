@@ -48,7 +48,7 @@ OPTIONS = {
     "aws:elasticbeanstalk:cloudwatch:logs:health": {"HealthStreamingEnabled", "DeleteOnTerminate",
                                                     "RetentionInDays"},
 }
-RUNS = {"application.py", "gunicorn.conf.py", "Procfile", "requirements.txt"}
+RUNS = {"application.py", "gunicorn.conf.py", "Procfile", "requirements.txt", "openapi.yaml"}
 
 
 def bundle():

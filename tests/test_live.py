@@ -1,0 +1,167 @@
+"""The service as deployed: gunicorn with the Procfile's settings, hostile requests, killed workers, SIGTERM."""
+
+import gzip
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+import requests
+from conftest import ROOT
+
+COMMAND = (ROOT / "Procfile").read_text().split("web:", 1)[1].split()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tiny_models, tmp_path):
+    """gunicorn as the Procfile runs it, on the tiny en and fr models; yields (base URL, master process)."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
+           "MODEL_CACHE_DIR": str(tmp_path / "cache"), "GUNICORN_TIMEOUT": "10",
+           "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"}
+    master = subprocess.Popen(COMMAND, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/ping", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    else:
+        master.kill()
+        pytest.fail("gunicorn did not become ready")
+    while len(workers(master)) < 2 and time.monotonic() < deadline:  # WEB_CONCURRENCY's default
+        time.sleep(0.1)
+    yield url, master
+    if master.poll() is None:
+        master.kill()
+        master.wait(10)
+
+
+def workers(master):
+    out = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout
+    return sorted(int(pid) for pid in out.split())
+
+
+JSON = {"Content-Type": "application/json"}
+HOSTILE = [
+    ("invalid UTF-8", b'{"text": "\xc3\x28 bad"}', JSON, 400),
+    ("NUL bytes only", json.dumps({"text": "\u0000\u0000"}), JSON, 400),
+    ("5,001-byte text", json.dumps({"text": "x" * 5001}), JSON, 400),
+    ("100,000-item batch", json.dumps({"texts": ["a"] * 100_000}), JSON, 400),
+    ("deeply nested", "[" * 50_000 + "]" * 50_000, JSON, 400),
+    ("number for text", json.dumps({"text": 42}), JSON, 400),
+    ("list for text", json.dumps({"text": ["good"]}), JSON, 400),
+    ("null for text", json.dumps({"text": None}), JSON, 400),
+    ("null for texts", json.dumps({"texts": None}), JSON, 400),
+    ("object for language", json.dumps({"text": "good", "language": {"x": 1}}), JSON, 400),
+    ("duplicate keys", '{"text": "good", "text": "bad"}', JSON, 400),
+    ("wrong content type", json.dumps({"text": "good"}), {"Content-Type": "text/plain"}, 415),
+    ("missing content type", json.dumps({"text": "good"}), {}, 415),
+    ("gzip body", gzip.compress(b'{"text": "good"}' * 1000),
+     {**JSON, "Content-Encoding": "gzip"}, 400),
+    ("gzip bomb", gzip.compress(b" " * 50_000_000), {**JSON, "Content-Encoding": "gzip"}, 400),
+    ("over the body limit", json.dumps({"text": "x" * 1_100_000}), JSON, 413),
+]
+
+
+@pytest.mark.parametrize("name, body, headers, status", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_requests_get_a_json_4xx_quickly(server, name, body, headers, status):
+    url, _ = server
+    started = time.monotonic()
+    response = requests.post(f"{url}/invocations", data=body, headers=headers, timeout=10)
+    assert time.monotonic() - started < 5
+    assert response.status_code == status, response.text[:300]
+    assert response.json()["error"]["code"]
+    assert requests.get(f"{url}/ping", timeout=5).status_code == 200
+
+
+def test_huge_headers_are_refused_and_the_server_stays_up(server):
+    url, _ = server
+    response = requests.post(f"{url}/invocations", json={"text": "good"}, headers={"X-Big": "x" * 100_000},
+                             timeout=10)
+    assert 400 <= response.status_code < 500  # gunicorn refuses it before the app (plain text, not JSON)
+    assert requests.get(f"{url}/ping", timeout=5).status_code == 200
+
+
+def test_slow_clients_do_not_block_the_others(server):
+    url, _ = server
+    host, port = url.removeprefix("http://").split(":")
+    stalled = []
+    for _ in range(3):
+        sock = socket.create_connection((host, int(port)))
+        sock.sendall(b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 1000\r\n\r\n{\"text\": ")
+        stalled.append(sock)
+    started = time.monotonic()
+    reply = requests.post(f"{url}/invocations", json={"text": "This is great!", "language": "en"}, timeout=10)
+    assert reply.status_code == 200 and time.monotonic() - started < 2
+    for sock in stalled:
+        sock.close()
+
+
+def hammer(url, stop, outcomes):
+    """POST the workshop payload until `stop` is set; count statuses (and 'error' for failed connections)."""
+    session = requests.Session()
+    while not stop.is_set():
+        try:
+            status = session.post(f"{url}/invocations", json={"text": "This is great!", "language": "en"},
+                                  timeout=10).status_code
+        except requests.RequestException:
+            status = "error"
+            session = requests.Session()
+        outcomes[status] = outcomes.get(status, 0) + 1
+
+
+def test_a_killed_worker_is_replaced_and_the_service_keeps_answering(server):
+    url, master = server
+    before = workers(master)
+    stop, outcomes = threading.Event(), {}
+    clients = [threading.Thread(target=hammer, args=(url, stop, outcomes)) for _ in range(4)]
+    for client in clients:
+        client.start()
+    time.sleep(1)
+    os.kill(before[0], signal.SIGKILL)
+    time.sleep(2)
+    stop.set()
+    for client in clients:
+        client.join(15)
+    after = workers(master)
+    assert len(after) == len(before) and before[0] not in after
+    assert outcomes.get(200, 0) > 100
+    # Only the requests that the killed worker had in hand can fail: at most one per client thread.
+    assert outcomes.get("error", 0) <= len(clients), outcomes
+    assert requests.get(f"{url}/ping", timeout=5).status_code == 200
+
+
+def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(server):
+    url, master = server
+    host, port = url.removeprefix("http://").split(":")
+    body = json.dumps({"text": "This is great!", "language": "en"}).encode()
+    in_flight = socket.create_connection((host, int(port)), timeout=30)
+    in_flight.sendall(b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body[:10])
+    time.sleep(0.5)  # the worker has the request and waits for the rest of its body
+    master.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    in_flight.sendall(body[10:])
+    reply = b""
+    while chunk := in_flight.recv(65536):
+        reply += chunk
+    in_flight.close()
+    assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
+    assert b'"Sentiment": "POSITIVE"' in reply
+    assert master.wait(30) == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{url}/ping", timeout=2)
