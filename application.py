@@ -267,6 +267,8 @@ def create_app(config=None):
         LOG_LEVEL=LOG_LEVEL,
     )
     app.config.update(config or {})
+    # Werkzeug's debugger runs code sent to it: never on, whatever FLASK_DEBUG or a config says.
+    app.config["DEBUG"] = False
     configure_logging(app.config["LOG_LEVEL"])
     service = Service(app.config)
     api_keys = [key.strip() for key in app.config["API_KEYS"].split(",") if key.strip()]

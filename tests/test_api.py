@@ -211,3 +211,17 @@ def test_log_records_are_json_lines_with_their_extra_fields():
 def test_request_ids_are_generated_when_absent(client):
     first, second = (client.get("/ping").headers["X-Request-Id"] for _ in range(2))
     assert len(first) == 16 and first != second
+
+
+def test_debug_mode_cannot_be_switched_on(make_app, monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = make_app(DEBUG=True)
+    assert app.debug is False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert response.get_json() == {"error": {"code": "internal_error", "message": "internal error"}}
