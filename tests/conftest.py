@@ -4,6 +4,8 @@ import functools
 import http.server
 import os
 import shutil
+import socket
+import subprocess
 import tempfile
 import threading
 from pathlib import Path
@@ -112,3 +114,26 @@ def http_source(tiny_models):
     yield f"http://127.0.0.1:{server.server_address[1]}", server
     server.shutdown()
     server.server_close()
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def debian_program(path, package):
+    """Return `path`, installing Debian's `package` when it is missing and we can (root, apt-get); else skip."""
+    if not os.path.exists(path) and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(f"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package}",
+                       shell=True, capture_output=True)
+    if not os.path.exists(path):
+        pytest.skip(f"{path} is not installed and cannot be installed here (needs root and apt-get)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def nginx():
+    """Debian's nginx: Elastic Beanstalk's proxy, and our stand-in for the load balancer."""
+    return debian_program("/usr/sbin/nginx", "nginx")

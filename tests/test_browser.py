@@ -1,11 +1,9 @@
 """The welcome page in a real headless Chromium: type, submit with the keyboard, read the result."""
 
-import os
-import shutil
-import subprocess
 import threading
 
 import pytest
+from conftest import debian_program
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -18,12 +16,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @pytest.fixture(scope="module")
 def chromium():
     """Debian's Chromium, installed when missing and possible; skipped with the reason otherwise."""
-    if not os.path.exists(CHROMIUM) and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium",
-                       shell=True, capture_output=True)
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed and cannot be installed here (needs root and apt-get)")
-    return CHROMIUM
+    return debian_program(CHROMIUM, "chromium")
 
 
 @pytest.fixture

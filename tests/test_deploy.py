@@ -3,7 +3,6 @@
 import json
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import zipfile
@@ -13,7 +12,7 @@ import botocore.session
 import pytest
 import requests
 import yaml
-from conftest import ROOT
+from conftest import ROOT, free_port
 from moto.elasticbeanstalk import models as eb_models
 from moto.elasticbeanstalk.responses import EBResponse
 from moto.server import ThreadedMotoServer
@@ -57,12 +56,6 @@ def bundle():
     return ROOT / result.stdout.strip()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_bundle_carries_what_runs_and_nothing_else():
     names = set(zipfile.ZipFile(bundle()).namelist())
     assert RUNS <= names
@@ -87,18 +80,6 @@ def test_ebextensions_parse_and_use_real_options(path):
         assert namespace in OPTIONS, namespace
         assert OPTIONS[namespace] is None or set(options) <= OPTIONS[namespace], (namespace, options)
         assert all(isinstance(v, str) for v in options.values()), "EB option values are strings"
-
-
-@pytest.fixture(scope="module")
-def nginx():
-    """The nginx binary, installed from Debian's packages when missing and possible."""
-    if not shutil.which("nginx") and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx",
-                       shell=True, check=True, capture_output=True)
-    path = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not os.path.exists(path):
-        pytest.skip("nginx is not installed and cannot be installed here (needs root and apt-get)")
-    return path
 
 
 NGINX_CONF = """

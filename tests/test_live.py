@@ -11,42 +11,46 @@ import time
 
 import pytest
 import requests
-from conftest import ROOT
+from conftest import ROOT, free_port
 
 COMMAND = (ROOT / "Procfile").read_text().split("web:", 1)[1].split()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def start(tiny_models, cache, port, web_concurrency=2):
+    """Start gunicorn as the Procfile runs it, on the tiny en and fr models; return its master once all its
+    workers are up and /ping is 200."""
+    env = {**os.environ, "PORT": str(port), "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
+           "MODEL_CACHE_DIR": str(cache), "GUNICORN_TIMEOUT": "10", "WEB_CONCURRENCY": str(web_concurrency),
+           "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"}
+    master = subprocess.Popen(COMMAND, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if len(workers(master)) == web_concurrency and \
+                    requests.get(f"http://127.0.0.1:{port}/ping", timeout=1).status_code == 200:
+                return master
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    master.kill()
+    pytest.fail("gunicorn did not become ready")
+
+
+def kill(master):
+    """Kill a gunicorn master and its workers at once, as a crashed instance."""
+    if master.poll() is None:
+        os.killpg(master.pid, signal.SIGKILL)
+        master.wait(10)
 
 
 @pytest.fixture
 def server(tiny_models, tmp_path):
     """gunicorn as the Procfile runs it, on the tiny en and fr models; yields (base URL, master process)."""
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
-           "MODEL_CACHE_DIR": str(tmp_path / "cache"), "GUNICORN_TIMEOUT": "10",
-           "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"}
-    master = subprocess.Popen(COMMAND, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/ping", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    else:
-        master.kill()
-        pytest.fail("gunicorn did not become ready")
-    while len(workers(master)) < 2 and time.monotonic() < deadline:  # WEB_CONCURRENCY's default
-        time.sleep(0.1)
-    yield url, master
-    if master.poll() is None:
-        master.kill()
-        master.wait(10)
+    master = start(tiny_models, tmp_path / "cache", port)
+    yield f"http://127.0.0.1:{port}", master
+    kill(master)
 
 
 def workers(master):
@@ -165,3 +169,66 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(server):
     assert master.wait(30) == 0
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/ping", timeout=2)
+
+
+BALANCER = """
+daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log;
+{user}
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    upstream instances {{
+        {servers}
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://instances;
+            # Inference has no side effect, so a POST may be retried on another instance.
+            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_connect_timeout 1s;
+        }}
+    }}
+}}
+"""
+
+
+def test_an_instance_killed_behind_the_load_balancer_loses_no_request(nginx, tiny_models, tmp_path):
+    ports = [free_port() for _ in range(3)]
+    instances = [start(tiny_models, tmp_path / f"cache{i}", port, web_concurrency=1) for i, port in enumerate(ports)]
+    port = free_port()
+    (tmp_path / "nginx").mkdir()
+    conf = tmp_path / "nginx" / "nginx.conf"
+    conf.write_text(BALANCER.format(prefix=tmp_path / "nginx", port=port,
+                                    servers="\n".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;"
+                                                       for p in ports),
+                                    user="user root;" if os.geteuid() == 0 else ""))
+    balancer = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp_path / "nginx")], stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    stop, outcomes = threading.Event(), {}
+    clients = [threading.Thread(target=hammer, args=(url, stop, outcomes)) for _ in range(4)]
+    try:
+        time.sleep(0.5)
+        for client in clients:
+            client.start()
+        time.sleep(1)
+        kill(instances[0])
+        time.sleep(1)
+        instances[0] = start(tiny_models, tmp_path / "cache0", ports[0], web_concurrency=1)
+        time.sleep(1)
+        stop.set()
+        for client in clients:
+            client.join(15)
+    finally:
+        stop.set()
+        balancer.terminate()
+        balancer.wait(10)
+        for master in instances:
+            kill(master)
+    assert outcomes.get(200, 0) > 100, outcomes
+    assert set(outcomes) == {200}, outcomes

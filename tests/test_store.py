@@ -14,6 +14,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from conftest import free_port
+
 from sentiment.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,10 +116,7 @@ def test_unreachable_source_uses_the_verified_cache(http_source, tiny_models, tm
 
 
 def test_unreachable_source_without_cache_is_not_ready(make_app, tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = make_app(MODEL_SOURCE=f"http://127.0.0.1:{port}/models")
+    app = make_app(MODEL_SOURCE=f"http://127.0.0.1:{free_port()}/models")
     response = app.test_client().get("/ping")
     assert response.status_code == 503
     assert set(response.get_json()["errors"]) == {"en", "fr", "lid"}
