@@ -309,7 +309,10 @@ def create_app(config=None):
         if error.code == 413:
             _drain_body()
         code = (error.name or "error").lower().replace(" ", "_")
-        return _json({"error": {"code": code, "message": error.description}}, error.code)
+        response = _json({"error": {"code": code, "message": error.description}}, error.code)
+        # Keep the exception's own headers, such as a 405's Allow.
+        response.headers.extend((k, v) for k, v in error.get_headers() if k.lower() != "content-type")
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

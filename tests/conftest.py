@@ -4,15 +4,19 @@ import functools
 import http.server
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = (ROOT / "Procfile").read_text().split("web:", 1)[1].split()
 # Importing application builds the module-level app; keep its cache out of the shared temp folder.
 os.environ.setdefault("MODEL_CACHE_DIR", tempfile.mkdtemp(prefix="sentiment-test-cache-"))
 
@@ -137,3 +141,37 @@ def debian_program(path, package):
 def nginx():
     """Debian's nginx: Elastic Beanstalk's proxy, and our stand-in for the load balancer."""
     return debian_program("/usr/sbin/nginx", "nginx")
+
+
+def workers(master):
+    """The worker pids of a gunicorn master."""
+    out = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout
+    return sorted(int(pid) for pid in out.split())
+
+
+def start(tiny_models, cache, port, web_concurrency=2):
+    """Start gunicorn as the Procfile runs it, on the tiny en and fr models; return its master once all its
+    workers are up and /ping is 200."""
+    env = {**os.environ, "PORT": str(port), "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
+           "MODEL_CACHE_DIR": str(cache), "GUNICORN_TIMEOUT": "10", "WEB_CONCURRENCY": str(web_concurrency),
+           "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"}
+    master = subprocess.Popen(GUNICORN, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if len(workers(master)) == web_concurrency and \
+                    requests.get(f"http://127.0.0.1:{port}/ping", timeout=1).status_code == 200:
+                return master
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    master.kill()
+    pytest.fail("gunicorn did not become ready")
+
+
+def kill(master):
+    """Kill a gunicorn master and its workers at once, as a crashed instance."""
+    if master.poll() is None:
+        os.killpg(master.pid, signal.SIGKILL)
+        master.wait(10)

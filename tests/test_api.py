@@ -173,6 +173,7 @@ def test_charset_parameter_is_accepted(client):
 def test_unknown_route_and_wrong_method_are_json(client):
     assert_error(client.get("/nope"), 404, "not_found")
     assert_error(client.get("/invocations"), 405, "method_not_allowed")
+    assert set(client.get("/invocations").headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
     assert_error(client.delete("/ping"), 405, "method_not_allowed")
 
 

@@ -11,38 +11,7 @@ import time
 
 import pytest
 import requests
-from conftest import ROOT, free_port
-
-COMMAND = (ROOT / "Procfile").read_text().split("web:", 1)[1].split()
-
-
-def start(tiny_models, cache, port, web_concurrency=2):
-    """Start gunicorn as the Procfile runs it, on the tiny en and fr models; return its master once all its
-    workers are up and /ping is 200."""
-    env = {**os.environ, "PORT": str(port), "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
-           "MODEL_CACHE_DIR": str(cache), "GUNICORN_TIMEOUT": "10", "WEB_CONCURRENCY": str(web_concurrency),
-           "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"}
-    master = subprocess.Popen(COMMAND, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if len(workers(master)) == web_concurrency and \
-                    requests.get(f"http://127.0.0.1:{port}/ping", timeout=1).status_code == 200:
-                return master
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    master.kill()
-    pytest.fail("gunicorn did not become ready")
-
-
-def kill(master):
-    """Kill a gunicorn master and its workers at once, as a crashed instance."""
-    if master.poll() is None:
-        os.killpg(master.pid, signal.SIGKILL)
-        master.wait(10)
-
+from conftest import free_port, kill, start, workers
 
 @pytest.fixture
 def server(tiny_models, tmp_path):
@@ -51,11 +20,6 @@ def server(tiny_models, tmp_path):
     master = start(tiny_models, tmp_path / "cache", port)
     yield f"http://127.0.0.1:{port}", master
     kill(master)
-
-
-def workers(master):
-    out = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout
-    return sorted(int(pid) for pid in out.split())
 
 
 JSON = {"Content-Type": "application/json"}
