@@ -26,7 +26,7 @@ run: $(VENV)/.runtime
 	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) $(SERVE)
 
 test: $(VENV)/.dev
-	$(BIN)/ruff check application.py gunicorn.conf.py sentiment bench
+	$(BIN)/ruff check application.py gunicorn.conf.py sentiment bench tests
 	$(BIN)/python -m pytest
 
 # The benchmark (README, "Performance"): writes bench/results.md and bench/results.png. Needs wrk.

@@ -143,6 +143,44 @@ def nginx():
     return debian_program("/usr/sbin/nginx", "nginx")
 
 
+NGINX_CONF = """
+daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log;
+{user}
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    {extra}
+    upstream app {{
+        {servers}
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://app;
+            proxy_set_header Host $host;
+            # Inference has no side effect, so a POST may be retried on another instance.
+            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_connect_timeout 1s;
+        }}
+    }}
+}}
+"""
+
+
+def start_nginx(nginx, folder, port, upstream_ports, extra=""):
+    """Start nginx from `folder` on `port` in front of `upstream_ports`, with `extra` http directives."""
+    folder.mkdir()
+    servers = "\n".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in upstream_ports)
+    (folder / "nginx.conf").write_text(NGINX_CONF.format(
+        prefix=folder, port=port, servers=servers, extra=extra, user="user root;" if os.geteuid() == 0 else ""))
+    return subprocess.Popen([nginx, "-c", str(folder / "nginx.conf"), "-p", str(folder)], stderr=subprocess.DEVNULL)
+
+
 def workers(master):
     """The worker pids of a gunicorn master."""
     out = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout

@@ -12,7 +12,7 @@ import botocore.session
 import pytest
 import requests
 import yaml
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, start_nginx
 from moto.elasticbeanstalk import models as eb_models
 from moto.elasticbeanstalk.responses import EBResponse
 from moto.server import ThreadedMotoServer
@@ -82,26 +82,6 @@ def test_ebextensions_parse_and_use_real_options(path):
         assert all(isinstance(v, str) for v in options.values()), "EB option values are strings"
 
 
-NGINX_CONF = """
-daemon off;
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log;
-{user}
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/body;
-    proxy_temp_path {prefix}/proxy;
-    include {bundle}/.platform/nginx/conf.d/*.conf;
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{ proxy_pass http://127.0.0.1:{app_port}; proxy_set_header Host $host; }}
-    }}
-}}
-"""
-
-
 def wait_until_up(url, process, seconds=120):
     for _ in range(seconds * 4):
         if process.poll() is not None:
@@ -128,11 +108,8 @@ def test_bundle_installs_and_serves_behind_nginx_as_on_an_instance(nginx, tmp_pa
            "MODEL_CACHE_DIR": str(tmp_path / "cache"), "HOME": str(tmp_path)}
     app = subprocess.Popen(command, shell=True, cwd=app_dir, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, start_new_session=True)
-    (tmp_path / "nginx").mkdir()
-    conf = tmp_path / "nginx" / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(prefix=tmp_path / "nginx", bundle=app_dir, port=port, app_port=app_port,
-                                      user="user root;" if os.geteuid() == 0 else ""))
-    proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp_path / "nginx")], stderr=subprocess.DEVNULL)
+    proxy = start_nginx(nginx, tmp_path / "nginx", port, [app_port],
+                        extra=f"include {app_dir}/.platform/nginx/conf.d/*.conf;")
     try:
         wait_until_up(f"http://127.0.0.1:{port}/ping", app)
         ping = requests.get(f"http://127.0.0.1:{port}/ping", timeout=5).json()

@@ -5,13 +5,12 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import threading
 import time
 
 import pytest
 import requests
-from conftest import free_port, kill, start, workers
+from conftest import free_port, kill, start, start_nginx, workers
 
 @pytest.fixture
 def server(tiny_models, tmp_path):
@@ -135,44 +134,11 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(server):
         requests.get(f"{url}/ping", timeout=2)
 
 
-BALANCER = """
-daemon off;
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log;
-{user}
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/body;
-    proxy_temp_path {prefix}/proxy;
-    upstream instances {{
-        {servers}
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://instances;
-            # Inference has no side effect, so a POST may be retried on another instance.
-            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
-            proxy_connect_timeout 1s;
-        }}
-    }}
-}}
-"""
-
-
 def test_an_instance_killed_behind_the_load_balancer_loses_no_request(nginx, tiny_models, tmp_path):
     ports = [free_port() for _ in range(3)]
     instances = [start(tiny_models, tmp_path / f"cache{i}", port, web_concurrency=1) for i, port in enumerate(ports)]
     port = free_port()
-    (tmp_path / "nginx").mkdir()
-    conf = tmp_path / "nginx" / "nginx.conf"
-    conf.write_text(BALANCER.format(prefix=tmp_path / "nginx", port=port,
-                                    servers="\n".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;"
-                                                       for p in ports),
-                                    user="user root;" if os.geteuid() == 0 else ""))
-    balancer = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp_path / "nginx")], stderr=subprocess.DEVNULL)
+    balancer = start_nginx(nginx, tmp_path / "nginx", port, ports)
     url = f"http://127.0.0.1:{port}"
     stop, outcomes = threading.Event(), {}
     clients = [threading.Thread(target=hammer, args=(url, stop, outcomes)) for _ in range(4)]
