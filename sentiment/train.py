@@ -128,15 +128,17 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     today = datetime.date.today().isoformat()
-    models = {}
+    # Languages not retrained this time keep their entries.
+    manifest = out / MANIFEST
+    models = json.loads(manifest.read_text(encoding="utf-8"))["models"] if manifest.exists() else {}
     for language in args.languages.split(","):
         lines, sources = training_lines(args.data, language)
         path = out / f"{language}.ftz"
         train(lines, path, {**TRAIN, **TUNED.get(language, {})}, QUANTIZE)
         model = SentimentModel(path)
         val = score(model, *read_corpus(umsab_folder(args.data, language), "val"))
-        models[language] = entry(path, labels=model.labels, training_data=sources, train_lines=len(lines),
-                                 val=val, version=today)
+        models[language] = entry(path, language=language, labels=model.labels, training_data=sources,
+                                 train_lines=len(lines), val=val, version=today)
         print(f"{language}: val macro-F1 {val['macro_f1']:.1f}, {path.stat().st_size / 1e6:.2f} MB", flush=True)
     if (out / LID_FILE).exists():
         models["lid"] = entry(out / LID_FILE, **LID_ENTRY)

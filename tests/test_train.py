@@ -45,13 +45,23 @@ def test_training_writes_verified_models_and_a_manifest(corpus, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     entry = manifest["models"]["en"]
     assert manifest["fasttext_version"] == "0.9.3"
-    assert entry["file"] == "en.ftz"
+    assert entry["file"] == "en.ftz" and entry["language"] == "en"
     assert entry["sha256"] == sha256_of(out / "en.ftz")
     assert entry["size"] == (out / "en.ftz").stat().st_size <= 2_000_000
     assert sorted(entry["labels"]) == ["negative", "neutral", "positive"]
     assert entry["training_data"] == ["umsab/english"]
     assert entry["val"]["macro_f1"] >= 60.0
     assert not list(out.glob("*.part"))
+
+
+def test_retraining_one_language_keeps_the_others_in_the_manifest(corpus, tiny_models, tmp_path):
+    out = tmp_path / "models"
+    out.mkdir()
+    (out / "manifest.json").write_text((tiny_models / "manifest.json").read_text())
+    train.main(["--data", str(corpus), "--out", str(out), "--languages", "en"])
+    models = json.loads((out / "manifest.json").read_text())["models"]
+    assert set(models) == {"en", "fr", "lid"}
+    assert models["en"]["sha256"] == sha256_of(out / "en.ftz")
 
 
 def test_extra_corpora_join_when_selected(corpus, monkeypatch):
