@@ -1,5 +1,6 @@
 """The model cache: downloads from a folder, HTTP and S3, verification, fallbacks, retries and locking."""
 
+import http.server
 import json
 import logging
 import os
@@ -7,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -170,3 +172,58 @@ def test_concurrent_first_start_downloads_each_file_once(http_source, tiny_model
     assert [server.counts[f] for f in MODEL_FILES] == [1, 1, 1]
     assert_cached({name: cache / f.lstrip("/") for name, f in zip(NAMES, MODEL_FILES)}, tiny_models)
 
+
+
+class DeniedHandler(http.server.BaseHTTPRequestHandler):
+    """An S3 endpoint that refuses every request as S3 does without permission."""
+
+    def do_GET(self):
+        body = b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code>" \
+               b"<Message>Access Denied</Message></Error>"
+        self.send_response(403)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_s3_access_denied_is_reported_and_the_cache_still_serves(tiny_models, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    store(tiny_models, cache).sync(NAMES)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), DeniedHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    try:
+        _, paths, errors = store("s3://private-bucket/models", tmp_path / "empty").sync(NAMES)
+        assert paths == {} and "AccessDenied" in errors["en"]
+        _, paths, errors = store("s3://private-bucket/models", cache).sync(NAMES)
+        assert errors == {}
+        assert_cached(paths, tiny_models)
+    finally:
+        server.shutdown()
+
+
+FULL_DISK = """
+import json, resource, signal, sys
+from sentiment.store import Store
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG, as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+_, paths, errors = Store(sys.argv[1], sys.argv[2], timeout=5, retries=1).sync(["en", "fr", "lid"])
+print(json.dumps({"paths": sorted(paths), "errors": errors}))
+"""
+
+
+def test_disk_full_while_caching_leaves_no_partial_file(tiny_models, tmp_path):
+    cache = tmp_path / "cache"
+    run = subprocess.run([sys.executable, "-c", FULL_DISK, str(tiny_models), str(cache)], capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = json.loads(run.stdout)
+    assert result["paths"] == ["en", "fr"]  # the tiny models fit; lid.176.ftz (938 KB) does not
+    assert "lid" in result["errors"]
+    assert sorted(p.name for p in cache.iterdir()) == [".lock", "en.ftz", "fr.ftz", "manifest.json"]
