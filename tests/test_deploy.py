@@ -50,6 +50,15 @@ OPTIONS = {
 RUNS = {"application.py", "gunicorn.conf.py", "Procfile", "requirements.txt", "openapi.yaml"}
 
 
+@pytest.fixture(autouse=True)
+def remove_built_bundles():
+    """Delete the zips a test's deploy.sh run leaves in build/."""
+    before = set(ROOT.glob("build/*.zip"))
+    yield
+    for path in set(ROOT.glob("build/*.zip")) - before:
+        path.unlink()
+
+
 def bundle():
     """Run `deploy.sh bundle` and return the path of the zip it built."""
     result = subprocess.run(["./deploy.sh", "bundle"], cwd=ROOT, capture_output=True, text=True, check=True)
