@@ -20,6 +20,8 @@ class SentimentModel:
     def __init__(self, path):
         model, self._predict = _load(path)
         self.labels = [label[len(LABEL_PREFIX) :] for label in model.labels]
+        # fastText's label -> Comprehend's score key, so that the hot path only looks it up.
+        self._keys = {LABEL_PREFIX + label: label.capitalize() for label in self.labels}
 
     def scores(self, tokens):
         """Return the Comprehend SentimentScore of normalised `tokens`: four floats summing to 1."""
@@ -28,7 +30,7 @@ class SentimentModel:
         total = sum(p for p, _ in pairs)
         scores = dict.fromkeys(SCORE_KEYS, 0.0)
         for p, label in pairs:
-            scores[label[len(LABEL_PREFIX) :].capitalize()] = p / total
+            scores[self._keys[label]] = p / total
         return scores
 
 
