@@ -112,7 +112,7 @@ def in_process(pairs, seconds=3.0):
                 work(lang, text)
             count += len(pairs)
         results[name] = count / (time.perf_counter() - started)
-    for lang in ("en", "fr"):
+    for lang in UMSAB_FOLDERS:
         texts = [normalize(text) for code, text in pairs if code == lang] or [normalize("This is great!")]
         count, started = 0, time.perf_counter()
         while time.perf_counter() - started < seconds / 2:
