@@ -20,7 +20,7 @@ def test_schemathesis_finds_no_server_error_and_no_contract_violation(tiny_model
              # A well-formed text may be in a language without a model: that 400 is by design.
              "--exclude-checks", "positive_data_acceptance",
              "--request-timeout", "10"],
-            capture_output=True, text=True, timeout=300, cwd=ROOT / "tests",
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,
             env={**os.environ, "SCHEMATHESIS_HOOKS": "schemathesis_hooks", "PYTHONPATH": str(ROOT / "tests")})
     finally:
         kill(master)
