@@ -12,6 +12,7 @@ import pytest
 import requests
 from conftest import free_port, kill, start, start_nginx, workers
 
+
 @pytest.fixture
 def server(tiny_models, tmp_path):
     """gunicorn as the Procfile runs it, on the tiny en and fr models; yields (base URL, master process)."""

@@ -10,16 +10,14 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import boto3
 from moto import mock_aws
 
-from conftest import free_port
+from conftest import ROOT, free_port
 
 from sentiment.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
 
 NAMES = ["en", "fr", "lid"]
 MODEL_FILES = ["/en.ftz", "/fr.ftz", "/lid.176.ftz"]
@@ -171,7 +169,6 @@ def test_concurrent_first_start_downloads_each_file_once(http_source, tiny_model
     assert outputs == ["3 0"] * 4
     assert [server.counts[f] for f in MODEL_FILES] == [1, 1, 1]
     assert_cached({name: cache / f.lstrip("/") for name, f in zip(NAMES, MODEL_FILES)}, tiny_models)
-
 
 
 class DeniedHandler(http.server.BaseHTTPRequestHandler):
