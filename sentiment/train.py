@@ -40,6 +40,7 @@ TUNED = {
 EXTRA = {
     "en": {"extra/en/semeval2013-2017": 10_000},
     "fr": {"extra/fr/deft2015-task2.2-polarity": None, "extra/fr/deft2017-task1-train": None},
+    "de": {"extra/de/sb10k": 100},
     "it": {"extra/it/sentipolc2016": None},
     "hi": {"umsab/english": None},
 }
