@@ -80,6 +80,18 @@ def _sample(texts, labels, per_class):
     return pairs
 
 
+def missing_corpora(data_dir, languages):
+    """Return the unknown codes among `languages` and the training folders they need that `data_dir` lacks."""
+    missing = []
+    for language in languages:
+        if language not in UMSAB_FOLDERS:
+            missing.append(language)
+            continue
+        folders = [umsab_folder(data_dir, language)] + [Path(data_dir) / folder for folder in EXTRA.get(language, {})]
+        missing += [str(folder) for folder in folders if not (folder / "train_text.txt").exists()]
+    return missing
+
+
 def training_lines(data_dir, language):
     """Return the shuffled fastText training lines of `language` and the folders they came from."""
     data_dir = Path(data_dir)
@@ -128,13 +140,18 @@ def main(argv=None):
     parser.add_argument("--out", default="models")
     parser.add_argument("--languages", default=",".join(UMSAB_FOLDERS))
     args = parser.parse_args(argv)
+    languages = args.languages.split(",")
+    # Checked before anything is trained, so a bad call leaves --out as it was.
+    missing = missing_corpora(args.data, languages)
+    if missing:
+        parser.error(f"no training data for: {', '.join(missing)} (known languages: {', '.join(UMSAB_FOLDERS)})")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     today = datetime.date.today().isoformat()
     # Languages not retrained this time keep their entries.
     manifest = out / MANIFEST
     models = json.loads(manifest.read_text(encoding="utf-8"))["models"] if manifest.exists() else {}
-    for language in args.languages.split(","):
+    for language in languages:
         lines, sources = training_lines(args.data, language)
         path = out / f"{language}.ftz"
         train(lines, path, {**TRAIN, **TUNED.get(language, {})}, QUANTIZE)

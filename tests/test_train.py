@@ -78,6 +78,17 @@ def test_extra_corpora_are_sampled_per_class(corpus, monkeypatch):
     assert extra == 9  # three of each of the three classes
 
 
+def test_missing_corpora_and_unknown_languages_stop_training_before_it_starts(corpus, monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(train.EXTRA, "en", {"extra/en/gone": None})
+    out = tmp_path / "models"
+    with pytest.raises(SystemExit) as stopped:
+        train.main(["--data", str(corpus), "--out", str(out), "--languages", "en,xx,fr"])
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert f"no training data for: {corpus / 'extra/en/gone'}, xx, {corpus / 'umsab/french'}" in error
+    assert not out.exists()
+
+
 def test_a_rerun_reproduces_the_same_model(corpus, tmp_path):
     lines, _ = train.training_lines(corpus, "en")
     train.train(lines, tmp_path / "a.ftz", train.TRAIN, train.QUANTIZE)
