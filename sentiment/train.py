@@ -32,6 +32,7 @@ TUNED = {
     "en": {"epoch": 10, "lr": 0.25, "minn": 0, "maxn": 0},
     "de": {"minn": 0, "maxn": 0},
     "it": {"epoch": 10, "lr": 0.25, "wordNgrams": 1, "minn": 2, "maxn": 5},
+    "es": {"epoch": 10, "lr": 0.25, "wordNgrams": 1},
     "pt": {"lr": 0.25, "wordNgrams": 1, "minn": 2, "maxn": 3},
     "hi": {"minn": 2, "maxn": 5},
 }
