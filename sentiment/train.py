@@ -93,15 +93,15 @@ def missing_corpora(data_dir, languages):
     return missing
 
 
-def training_lines(data_dir, language):
-    """Return the shuffled fastText training lines of `language` and the folders they came from."""
+def training_lines(data_dir, language, seed=0):
+    """Return the fastText training lines of `language`, shuffled by `seed`, and the folders they came from."""
     data_dir = Path(data_dir)
     pairs = list(zip(*read_corpus(umsab_folder(data_dir, language), "train")))
     sources = [str(umsab_folder(data_dir, language).relative_to(data_dir))]
     for folder, per_class in EXTRA.get(language, {}).items():
         pairs += _sample(*read_corpus(data_dir / folder, "train"), per_class)
         sources.append(folder)
-    random.Random(0).shuffle(pairs)
+    random.Random(seed).shuffle(pairs)
     return [f"__label__{label} {normalize(text)}" for text, label in pairs], sources
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import TINY_QUANTIZE, TINY_TRAIN, tiny_lines
 
-from sentiment import evaluate, train
+from sentiment import evaluate, shuffles, train
 from sentiment.store import sha256_of
 
 LABEL_IDS = {"negative": "0", "neutral": "1", "positive": "2"}
@@ -94,6 +94,16 @@ def test_a_rerun_reproduces_the_same_model(corpus, tmp_path):
     train.train(lines, tmp_path / "a.ftz", train.TRAIN, train.QUANTIZE)
     train.train(lines, tmp_path / "b.ftz", train.TRAIN, train.QUANTIZE)
     assert sha256_of(tmp_path / "a.ftz") == sha256_of(tmp_path / "b.ftz")
+
+
+def test_shuffles_score_the_recipe_on_reshuffled_lines(corpus, capsys):
+    results = shuffles.shuffle_scores(corpus, "en", 2)
+    assert len(results) == 2 and all(60.0 <= r <= 100.0 for r in results)
+    assert train.training_lines(corpus, "en", 1)[0] != train.training_lines(corpus, "en", 2)[0]
+    shuffles.main(["--data", str(corpus), "--languages", "en", "--shuffles", "1"])
+    assert capsys.readouterr().out.startswith("en: val macro-F1 ")
+    with pytest.raises(SystemExit):
+        shuffles.main(["--data", str(corpus), "--languages", "en", "--shuffles", "0"])
 
 
 def test_evaluate_prints_the_table_against_the_paper(corpus, tiny_models, capsys):
