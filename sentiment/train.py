@@ -82,14 +82,16 @@ def _sample(texts, labels, per_class):
 
 
 def missing_corpora(data_dir, languages):
-    """Return the unknown codes among `languages` and the training folders they need that `data_dir` lacks."""
+    """Return the unknown codes among `languages` and the corpus files they need that `data_dir` lacks."""
     missing = []
     for language in languages:
         if language not in UMSAB_FOLDERS:
             missing.append(language)
             continue
-        folders = [umsab_folder(data_dir, language)] + [Path(data_dir) / folder for folder in EXTRA.get(language, {})]
-        missing += [str(folder) for folder in folders if not (folder / "train_text.txt").exists()]
+        # The val split too: the manifest records each model's val scores.
+        needed = [umsab_folder(data_dir, language) / f"{split}_text.txt" for split in ("train", "val")]
+        needed += [Path(data_dir) / folder / "train_text.txt" for folder in EXTRA.get(language, {})]
+        missing += [str(path) for path in needed if not path.exists()]
     return missing
 
 

@@ -85,7 +85,9 @@ def test_missing_corpora_and_unknown_languages_stop_training_before_it_starts(co
         train.main(["--data", str(corpus), "--out", str(out), "--languages", "en,xx,fr"])
     assert stopped.value.code == 2
     error = capsys.readouterr().err
-    assert f"no training data for: {corpus / 'extra/en/gone'}, xx, {corpus / 'umsab/french'}" in error
+    french = corpus / "umsab" / "french"
+    expected = f"{corpus / 'extra/en/gone/train_text.txt'}, xx, {french / 'train_text.txt'}, {french / 'val_text.txt'}"
+    assert f"no training data for: {expected}" in error
     assert not out.exists()
 
 
