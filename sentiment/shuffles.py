@@ -18,14 +18,13 @@ from .model import SentimentModel
 
 def shuffle_scores(data_dir, language, shuffles):
     """Return the val macro-F1 of `language`'s quantized recipe trained on shuffles 1..`shuffles` of its lines."""
-    params = {**train.TRAIN, **train.TUNED.get(language, {})}
     val = read_corpus(umsab_folder(data_dir, language), "val")
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{language}.ftz"
         for seed in range(1, shuffles + 1):
             lines, _ = train.training_lines(data_dir, language, seed)
-            train.train(lines, path, params, train.QUANTIZE)
+            train.train(lines, path, train.recipe(language), train.QUANTIZE)
             results.append(score(SentimentModel(path), *val)["macro_f1"])
     return results
 
@@ -40,9 +39,7 @@ def main(argv=None):
     if args.shuffles < 1:
         parser.error("--shuffles must be at least 1")
     languages = args.languages.split(",")
-    missing = train.missing_corpora(args.data, languages)
-    if missing:
-        parser.error(f"no training data for: {', '.join(missing)}")
+    train.require_corpora(parser, args.data, languages)
     for language in languages:
         results = shuffle_scores(args.data, language, args.shuffles)
         each = " ".join(f"{r:.1f}" for r in results)
