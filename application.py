@@ -14,7 +14,7 @@ from flask import Flask, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from sentiment import languages
-from sentiment.model import LanguageIdentifier, SentimentModel, sentiment
+from sentiment.model import LanguageIdentifier, from_manifest, sentiment
 from sentiment.store import Store
 from sentiment.text import normalize
 
@@ -99,7 +99,8 @@ class Service:
         self.models, self.versions = {}, {}
         for name, path in paths.items():
             try:
-                self.models[name] = LanguageIdentifier(path) if name == LID else SentimentModel(path)
+                self.models[name] = (LanguageIdentifier(path) if name == LID
+                                     else from_manifest(path.parent, name, manifest["models"][name]))
             except ValueError as error:
                 self.errors[name] = f"{path.name} does not load: {error}"
                 continue

@@ -1,4 +1,4 @@
-"""Score sentiment models on a corpus in the UMSAB layout: `python -m sentiment.evaluate --data DIR`."""
+"""Score the shipped models: `python -m sentiment.evaluate` (everyday sentences) [--data DIR --split test]."""
 
 import argparse
 import json
@@ -6,9 +6,10 @@ from pathlib import Path
 
 from .data import LABELS, read_corpus, umsab_folder
 from .languages import UMSAB_FOLDERS
-from .model import SentimentModel, sentiment
+from .model import LanguageIdentifier, from_manifest, sentiment
 from .text import normalize
 
+EVERYDAY = Path(__file__).with_name("everyday.tsv")
 # Macro-F1 on the UMSAB test split published in the XLM-T paper (fastText, XLM-R), for comparison.
 PAPER = {
     "en": (50.9, 68.2),
@@ -20,6 +21,16 @@ PAPER = {
     "ar": (46.0, 63.6),
     "hi": (37.1, 36.6),
 }
+
+
+def everyday_set(path=EVERYDAY):
+    """Return the (language, label, text) triples of the everyday-sentence set."""
+    rows = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            language, label, text = line.split("\t")
+            rows.append((language, label, text))
+    return rows
 
 
 def metrics(truth, predicted):
@@ -43,6 +54,22 @@ def score(model, texts, labels):
     return metrics(labels, predicted)
 
 
+def everyday_accuracy(models, lid, rows):
+    """Return {language: (accuracy named, accuracy auto-detected)} (percentages) of `models` on `rows`."""
+    results = {}
+    for language in models:
+        items = [(label, normalize(text)) for code, label, text in rows if code == language]
+        if not items:
+            continue
+        named = auto = 0
+        for label, tokens in items:
+            named += sentiment(models[language].scores(tokens)).lower() == label
+            detected = lid.detect(tokens) if lid else language
+            auto += detected in models and sentiment(models[detected].scores(tokens)).lower() == label
+        results[language] = (100.0 * named / len(items), 100.0 * auto / len(items))
+    return results
+
+
 def table(results):
     """Return a Markdown table of per-language `results` against the paper's figures."""
     rows = [
@@ -56,22 +83,42 @@ def table(results):
     return "\n".join(rows)
 
 
+def everyday_table(results):
+    """Return a Markdown table of everyday-sentence accuracy per language, named and auto-detected."""
+    rows = ["| language | everyday, language named | everyday, auto-detected |", "|---|---|---|"]
+    rows += [f"| {language} | {named:.1f} | {auto:.1f} |" for language, (named, auto) in results.items()]
+    named = sum(n for n, _ in results.values()) / len(results)
+    auto = sum(a for _, a in results.values()) / len(results)
+    return "\n".join([*rows, f"| all | {named:.1f} | {auto:.1f} |"])
+
+
+def load_models(folder):
+    """Return the sentiment models of the manifest in `folder` and its language identifier (or None)."""
+    manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))["models"]
+    models = {language: from_manifest(folder, language, entry) for language, entry in manifest.items()
+              if language in UMSAB_FOLDERS}
+    lid = LanguageIdentifier(Path(folder) / manifest["lid"]["file"]) if "lid" in manifest else None
+    return models, lid
+
+
 def main(argv=None):
-    """Print the per-language table of the models in --models on the --split of --data."""
+    """Print the everyday-sentence table of the models in --models, and their table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", required=True, help="folder holding umsab/<language>/<split>_*.txt")
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
-    parser.add_argument("--split", default="val")
+    parser.add_argument("--data", help="folder holding umsab/<language>/<split>_*.txt (held-out data)")
+    parser.add_argument("--split", default="test")
     args = parser.parse_args(argv)
-    manifest = json.loads((Path(args.models) / "manifest.json").read_text())
-    results = {}
-    for language in UMSAB_FOLDERS:
-        entry = manifest["models"].get(language)
-        folder = umsab_folder(args.data, language)
-        if entry and (folder / f"{args.split}_text.txt").exists():
-            model = SentimentModel(Path(args.models) / entry["file"])
+    models, lid = load_models(args.models)
+    print(everyday_table(everyday_accuracy(models, lid, everyday_set())))
+    if args.data:
+        results = {}
+        for language, model in models.items():
+            folder = umsab_folder(args.data, language)
+            if not (folder / f"{args.split}_text.txt").exists():
+                parser.error(f"no {args.split} split for {language} in {folder}")
             results[language] = score(model, *read_corpus(folder, args.split))
-    print(table(results))
+        print()
+        print(table(results))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,11 @@
 """fastText sentiment and language-identification models, answering in the Amazon Comprehend shape."""
 
+from pathlib import Path
+
 import fasttext
+
+from .data import LABELS
+from .lexicon import Lexicon
 
 SCORE_KEYS = ("Positive", "Negative", "Neutral", "Mixed")
 LABEL_PREFIX = "__label__"
@@ -14,24 +19,52 @@ def _load(path):
     return model, model.f.predict
 
 
-class SentimentModel:
-    """One language's sentiment model."""
+def model_input(tokens, lexicon):
+    """Return the line a sentiment model reads for normalised `tokens`: them and their lexicon features."""
+    return tokens + lexicon.features(tokens) if lexicon else tokens
 
-    def __init__(self, path):
+
+class SentimentModel:
+    """One language's sentiment model: fastText, its lexicon (or None) and its calibration temperature."""
+
+    def __init__(self, path, lexicon=None, temperature=1.0):
         model, self._predict = _load(path)
         self.labels = [label[len(LABEL_PREFIX) :] for label in model.labels]
+        self.lexicon = lexicon
+        self.temperature = temperature
+        self._power = 1.0 / temperature
         # fastText's label -> Comprehend's score key, so that the hot path only looks it up.
         self._keys = {LABEL_PREFIX + label: label.capitalize() for label in self.labels}
+        self._index = {LABEL_PREFIX + label: LABELS.index(label) for label in self.labels}
+
+    def _pairs(self, tokens):
+        return self._predict(model_input(tokens, self.lexicon) + "\n", -1, 0.0, "replace")
+
+    def probabilities(self, tokens):
+        """Return the uncalibrated probabilities of normalised `tokens`, one per class of data.LABELS."""
+        row = [0.0] * len(LABELS)
+        for p, label in self._pairs(tokens):
+            row[self._index[label]] = p
+        total = sum(row)
+        return [p / total for p in row]
 
     def scores(self, tokens):
-        """Return the Comprehend SentimentScore of normalised `tokens`: four floats summing to 1."""
-        pairs = self._predict(tokens + "\n", -1, 0.0, "replace")
-        # fastText adds 1e-5 to every probability; rescale so that the scores sum to exactly 1.
+        """Return the calibrated Comprehend SentimentScore of normalised `tokens`: four floats summing to 1."""
+        # fastText adds 1e-5 to every probability; the rescaling makes the scores sum to exactly 1.
+        pairs = [(p**self._power, label) for p, label in self._pairs(tokens)]
         total = sum(p for p, _ in pairs)
         scores = dict.fromkeys(SCORE_KEYS, 0.0)
         for p, label in pairs:
             scores[self._keys[label]] = p / total
         return scores
+
+
+def from_manifest(folder, language, entry):
+    """Return the SentimentModel of `language`'s manifest `entry`, its files (and lexicon) in `folder`."""
+    lexicon = entry.get("lexicon")
+    if lexicon:
+        lexicon = Lexicon.load(Path(folder) / Path(lexicon["file"]).name, language)
+    return SentimentModel(Path(folder) / Path(entry["file"]).name, lexicon, entry.get("temperature", 1.0))
 
 
 class LanguageIdentifier:

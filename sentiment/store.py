@@ -77,14 +77,18 @@ def _fetcher(source):
     return _fetch_local
 
 
+def _is_file_entry(entry):
+    return (isinstance(entry, dict) and isinstance(entry.get("file"), str)
+            and isinstance(entry.get("size"), int) and isinstance(entry.get("sha256"), str))
+
+
 def _check(manifest):
-    """Raise ValueError unless `manifest` names a file, size and sha256 for every model."""
+    """Raise ValueError unless `manifest` names a file, size and sha256 for every model and its lexicon."""
     models = manifest.get("models") if isinstance(manifest, dict) else None
     if not isinstance(models, dict):
         raise ValueError("manifest has no 'models' object")
     for name, entry in models.items():
-        if not (isinstance(entry, dict) and isinstance(entry.get("file"), str)
-                and isinstance(entry.get("size"), int) and isinstance(entry.get("sha256"), str)):
+        if not _is_file_entry(entry) or ("lexicon" in entry and not _is_file_entry(entry["lexicon"])):
             raise ValueError(f"manifest entry {name!r} lacks file, size or sha256")
 
 
@@ -162,7 +166,8 @@ class Store:
         return path
 
     def sync(self, names):
-        """Make sure each named model is cached and verified: return (manifest, {name: path}, {name: error})."""
+        """Make sure each named model, and its lexicon if it has one, is cached and verified in the cache
+        folder: return (manifest, {name: model path}, {name: error})."""
         paths, errors = {}, {}
         with self._locked():
             try:
@@ -175,6 +180,8 @@ class Store:
                     errors[name] = f"{name} is not in the manifest of {self.source}"
                     continue
                 try:
+                    if "lexicon" in entry:
+                        self._ensure(entry["lexicon"])
                     paths[name] = self._ensure(entry)
                 except (SourceError, VerificationError, OSError) as error:
                     errors[name] = str(error)

@@ -20,7 +20,10 @@ GUNICORN = (ROOT / "Procfile").read_text().split("web:", 1)[1].split()
 # Importing application builds the module-level app; keep its cache out of the shared temp folder.
 os.environ.setdefault("MODEL_CACHE_DIR", tempfile.mkdtemp(prefix="sentiment-test-cache-"))
 
-from sentiment.train import entry, train, write_manifest  # noqa: E402
+from sentiment.lexicon import Lexicon  # noqa: E402
+from sentiment.model import model_input  # noqa: E402
+from sentiment.recipe import train  # noqa: E402
+from sentiment.train import entry, write_manifest  # noqa: E402
 
 TINY_TRAIN = {"epoch": 50, "lr": 0.5, "dim": 32, "wordNgrams": 2, "minn": 0, "maxn": 0, "bucket": 1000,
               "loss": "softmax", "thread": 1, "seed": 0, "verbose": 0}
@@ -44,6 +47,11 @@ TEMPLATES = {
 }
 
 
+# The tiny English model reads lexicon features and has a calibration temperature, as the shipped ones do.
+TINY_LEXICON = "great\t1\nlove\t1\nterrible\t-1\nhate\t-1\n"
+TINY_TEMPERATURE = 1.5
+
+
 def tiny_lines(language):
     """Return fastText training lines for a tiny, easily learnt `language` corpus."""
     lines = []
@@ -57,13 +65,21 @@ def tiny_lines(language):
 
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory):
-    """A model folder with tiny en and fr models, the bundled lid.176, and their manifest."""
+    """A model folder with tiny en (with a lexicon) and fr models, the bundled lid.176, and their manifest."""
     out = tmp_path_factory.mktemp("models")
+    (out / "en.lexicon.tsv").write_text(TINY_LEXICON, encoding="utf-8")
     models = {}
     for language in WORDS:
         path = out / f"{language}.ftz"
-        train(tiny_lines(language), path, TINY_TRAIN, TINY_QUANTIZE)
-        models[language] = entry(path, labels=["negative", "neutral", "positive"], version="test")
+        fields = {}
+        lexicon = None
+        if language == "en":
+            lexicon = Lexicon.load(out / "en.lexicon.tsv", "en")
+            fields = {"lexicon": entry(out / "en.lexicon.tsv"), "temperature": TINY_TEMPERATURE}
+        lines = [f"{label} {model_input(text, lexicon)}" for label, text in
+                 (line.split(" ", 1) for line in tiny_lines(language))]
+        train(lines, path, TINY_TRAIN, TINY_QUANTIZE)
+        models[language] = entry(path, labels=["negative", "neutral", "positive"], version="test", **fields)
     shutil.copyfile(ROOT / "models" / "lid.176.ftz", out / "lid.176.ftz")
     models["lid"] = entry(out / "lid.176.ftz")
     write_manifest(out, models)

@@ -181,7 +181,7 @@ def test_unloaded_model_is_503_not_500(make_app, tiny_models, tmp_path):
     manifest = json.loads((tiny_models / "manifest.json").read_text())
     source = tmp_path / "source"
     source.mkdir()
-    for name in ("en.ftz", "lid.176.ftz"):
+    for name in ("en.ftz", "en.lexicon.tsv", "lid.176.ftz"):
         (source / name).write_bytes((tiny_models / name).read_bytes())
     (source / "fr.ftz").write_bytes(b"corrupt")
     (source / "manifest.json").write_text(json.dumps(manifest))

@@ -86,6 +86,15 @@ def test_checksum_failure_is_never_cached_or_loaded(make_app, tiny_models, tmp_p
     assert ping.status_code == 503 and "sha256" in ping.get_json()["errors"]["en"]
 
 
+def test_a_tampered_lexicon_is_refused_with_its_model(make_app, tiny_models, tmp_path):
+    source = copy_source(tiny_models, tmp_path)
+    (source / "en.lexicon.tsv").write_text("great\t-1\nlove\t-1\n", encoding="utf-8")
+    _, paths, errors = store(source, tmp_path / "cache").sync(NAMES)
+    assert "en" not in paths and "en.lexicon.tsv" in errors["en"] and "fr" in paths
+    ping = make_app(MODEL_SOURCE=str(source), MODEL_CACHE_DIR=str(tmp_path / "app-cache")).test_client().get("/ping")
+    assert ping.status_code == 503 and "en.lexicon.tsv" in ping.get_json()["errors"]["en"]
+
+
 def test_truncated_file_fails_on_size(tiny_models, tmp_path):
     source = copy_source(tiny_models, tmp_path)
     (source / "fr.ftz").write_bytes((tiny_models / "fr.ftz").read_bytes()[:1000])
@@ -223,4 +232,4 @@ def test_disk_full_while_caching_leaves_no_partial_file(tiny_models, tmp_path):
     result = json.loads(run.stdout)
     assert result["paths"] == ["en", "fr"]  # the tiny models fit; lid.176.ftz (938 KB) does not
     assert "lid" in result["errors"]
-    assert sorted(p.name for p in cache.iterdir()) == [".lock", "en.ftz", "fr.ftz", "manifest.json"]
+    assert sorted(p.name for p in cache.iterdir()) == [".lock", "en.ftz", "en.lexicon.tsv", "fr.ftz", "manifest.json"]

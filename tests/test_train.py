@@ -1,14 +1,19 @@
-"""The training and evaluation pipeline on a tiny corpus in the UMSAB layout."""
+"""The training, cross-validation and evaluation pipeline on a tiny corpus in the UMSAB layout."""
 
 import json
 
 import pytest
 from conftest import TINY_QUANTIZE, TINY_TRAIN, tiny_lines
 
-from sentiment import evaluate, shuffles, train
+from sentiment import cv, evaluate, recipe, train
+from sentiment.calibration import expected_calibration_error, fit_temperature, scale
+from sentiment.lexicon import Lexicon
+from sentiment.model import from_manifest
 from sentiment.store import sha256_of
+from sentiment.text import normalize
 
 LABEL_IDS = {"negative": "0", "neutral": "1", "positive": "2"}
+LEXICON = "lexicons/en/tiny.tsv"
 
 
 def write_corpus(folder, split, lines):
@@ -21,65 +26,98 @@ def write_corpus(folder, split, lines):
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """A tiny data folder: umsab/english train and val, and one extra English corpus."""
+    """A tiny data folder: umsab/english train and val, one extra English corpus and one lexicon."""
     data = tmp_path_factory.mktemp("data")
     lines = tiny_lines("en")
     write_corpus(data / "umsab" / "english", "train", lines[::2])
     write_corpus(data / "umsab" / "english", "val", lines[1::2])
     write_corpus(data / "extra" / "en" / "more", "train", lines[1::2])
+    (data / LEXICON).parent.mkdir(parents=True)
+    (data / LEXICON).write_text("Great\t1\nlove\t1\nbad\t-1\nawful\t-1\nsad\t1\nsad\t-1\nnot one\t1\n",
+                                encoding="utf-8")
     return data
 
 
 @pytest.fixture(autouse=True)
 def tiny_recipe(monkeypatch):
-    """Train with the tiny recipe: the real one takes a minute even on tiny data."""
-    monkeypatch.setattr(train, "TRAIN", TINY_TRAIN)
-    monkeypatch.setattr(train, "QUANTIZE", TINY_QUANTIZE)
-    monkeypatch.setattr(train, "TUNED", {})
-    monkeypatch.setattr(train, "EXTRA", {})
+    """Train with the tiny recipe: the real one takes minutes even on tiny data."""
+    monkeypatch.setattr(recipe, "TRAIN", TINY_TRAIN)
+    monkeypatch.setattr(recipe, "QUANTIZE", TINY_QUANTIZE)
+    monkeypatch.setattr(recipe, "TUNED", {})
+    monkeypatch.setattr(recipe, "EXTRA", {})
+    monkeypatch.setattr(recipe, "LEXICONS", {"en": [LEXICON]})
 
 
-def test_training_writes_verified_models_and_a_manifest(corpus, tmp_path):
+def build(corpus, out, *languages):
+    train.main(["--data", str(corpus), "--out", str(out), "--languages", ",".join(languages or ["en"]),
+                "--folds", "2", "--repeats", "1"])
+    return json.loads((out / "manifest.json").read_text())
+
+
+def test_training_writes_verified_models_lexicons_and_a_manifest(corpus, tmp_path):
     out = tmp_path / "models"
-    train.main(["--data", str(corpus), "--out", str(out), "--languages", "en"])
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = build(corpus, out)
     entry = manifest["models"]["en"]
     assert manifest["fasttext_version"] == "0.9.3"
     assert entry["file"] == "en.ftz" and entry["language"] == "en"
     assert entry["sha256"] == sha256_of(out / "en.ftz")
     assert entry["size"] == (out / "en.ftz").stat().st_size <= 2_000_000
+    assert entry["lexicon"]["sha256"] == sha256_of(out / "en.lexicon.tsv")
+    assert entry["lexicon"]["sources"] == [LEXICON] and entry["lexicon"]["entries"] == 4
     assert sorted(entry["labels"]) == ["negative", "neutral", "positive"]
-    assert entry["training_data"] == ["umsab/english"]
-    assert entry["val"]["macro_f1"] >= 60.0
+    assert entry["training_data"] == ["umsab/english (train+val)"]
+    assert entry["train_lines"] == len(tiny_lines("en"))
+    assert entry["cv"]["macro_f1"] >= 60.0 and entry["cv"]["folds"] == 2
+    assert 0.0 < entry["temperature"]
     assert not list(out.glob("*.part"))
+    model = from_manifest(out, "en", entry)
+    assert model.temperature == entry["temperature"] and model.lexicon.polarities["great"] == 1
+
+
+def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
+    lexicon = recipe.build_lexicon(corpus, "en", [LEXICON], tmp_path / "en.tsv")
+    assert (tmp_path / "en.tsv").read_text() == "awful\t-1\nbad\t-1\ngreat\t1\nlove\t1\n"
+    assert lexicon.polarities["not"] == 0  # a negator
+    assert recipe.build_lexicon(corpus, "en", [], tmp_path / "none.tsv") is None
+
+
+@pytest.mark.parametrize("text, features", [
+    ("this is great", " lexpos1 lexneg0"),
+    ("not bad at all", " lexpos1 lexneg0"),
+    ("i don't love it", " lexpos0 lexneg1"),
+    ("not that it was much of a great day", " lexpos1 lexneg0"),  # beyond the negation window
+    ("great great great great love", " lexpos3 lexneg0"),
+    ("bad and great", " lexpos1 lexneg1"),
+    ("the bus leaves at eight", " lexpos0 lexneg0"),
+])
+def test_lexicon_features_count_hits_and_flip_negated_ones(text, features):
+    lexicon = Lexicon({"great": 1, "love": 1, "bad": -1}, "en")
+    assert lexicon.features(normalize(text)) == features
+
+
+def test_a_malformed_lexicon_does_not_load(tmp_path):
+    (tmp_path / "bad.tsv").write_text("great\t2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.tsv:1"):
+        Lexicon.load(tmp_path / "bad.tsv", "en")
 
 
 def test_retraining_one_language_keeps_the_others_in_the_manifest(corpus, tiny_models, tmp_path):
     out = tmp_path / "models"
     out.mkdir()
     (out / "manifest.json").write_text((tiny_models / "manifest.json").read_text())
-    train.main(["--data", str(corpus), "--out", str(out), "--languages", "en"])
-    models = json.loads((out / "manifest.json").read_text())["models"]
+    models = build(corpus, out)["models"]
     assert set(models) == {"en", "fr", "lid"}
     assert models["en"]["sha256"] == sha256_of(out / "en.ftz")
 
 
-def test_extra_corpora_join_when_selected(corpus, monkeypatch):
-    monkeypatch.setitem(train.EXTRA, "en", {"extra/en/more": None})
-    lines, sources = train.training_lines(corpus, "en")
-    assert sources == ["umsab/english", "extra/en/more"]
-    assert sorted(lines) == sorted(tiny_lines("en"))
-
-
-def test_extra_corpora_are_sampled_per_class(corpus, monkeypatch):
-    monkeypatch.setitem(train.EXTRA, "en", {"extra/en/more": 3})
-    lines, _ = train.training_lines(corpus, "en")
-    extra = len(lines) - len(tiny_lines("en")[::2])
-    assert extra == 9  # three of each of the three classes
+def test_extra_corpora_are_sampled_per_class(corpus):
+    pairs = recipe.extra_pairs(corpus, {"extra/en/more": 3})
+    assert sorted(label for _, label in pairs) == ["negative"] * 3 + ["neutral"] * 3 + ["positive"] * 3
+    assert len(recipe.extra_pairs(corpus, {"extra/en/more": None})) == len(tiny_lines("en")[1::2])
 
 
 def test_missing_corpora_and_unknown_languages_stop_training_before_it_starts(corpus, monkeypatch, tmp_path, capsys):
-    monkeypatch.setitem(train.EXTRA, "en", {"extra/en/gone": None})
+    monkeypatch.setitem(recipe.EXTRA, "en", {"extra/en/gone": None})
     out = tmp_path / "models"
     with pytest.raises(SystemExit) as stopped:
         train.main(["--data", str(corpus), "--out", str(out), "--languages", "en,xx,fr"])
@@ -91,29 +129,64 @@ def test_missing_corpora_and_unknown_languages_stop_training_before_it_starts(co
     assert not out.exists()
 
 
-def test_a_rerun_reproduces_the_same_model(corpus, tmp_path):
-    lines, _ = train.training_lines(corpus, "en")
-    train.train(lines, tmp_path / "a.ftz", train.TRAIN, train.QUANTIZE)
-    train.train(lines, tmp_path / "b.ftz", train.TRAIN, train.QUANTIZE)
-    assert sha256_of(tmp_path / "a.ftz") == sha256_of(tmp_path / "b.ftz")
+def test_a_rerun_reproduces_the_same_files(corpus, tmp_path):
+    build(corpus, tmp_path / "a")
+    build(corpus, tmp_path / "b")
+    for name in ("en.ftz", "en.lexicon.tsv"):
+        assert sha256_of(tmp_path / "a" / name) == sha256_of(tmp_path / "b" / name)
 
 
-def test_shuffles_score_the_recipe_on_reshuffled_lines(corpus, capsys):
-    results = shuffles.shuffle_scores(corpus, "en", 2)
-    assert len(results) == 2 and all(60.0 <= r <= 100.0 for r in results)
-    assert train.training_lines(corpus, "en", 1)[0] != train.training_lines(corpus, "en", 2)[0]
-    shuffles.main(["--data", str(corpus), "--languages", "en", "--shuffles", "1"])
-    assert capsys.readouterr().out.startswith("en: val macro-F1 ")
-    with pytest.raises(SystemExit):
-        shuffles.main(["--data", str(corpus), "--languages", "en", "--shuffles", "0"])
+def test_folds_are_stratified_and_differ_between_repeats():
+    labels = ["a"] * 10 + ["b"] * 5
+    first, second = cv.fold_of(labels, 5, 0), cv.fold_of(labels, 5, 1)
+    for fold in range(5):
+        assert [label for label, f in zip(labels, first) if f == fold] == ["a", "a", "b"]
+    assert first != second
 
 
-def test_evaluate_prints_the_table_against_the_paper(corpus, tiny_models, capsys):
-    evaluate.main(["--data", str(corpus), "--models", str(tiny_models), "--split", "val"])
+def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
+    cv.main(["--data", str(corpus), "--languages", "en", "--folds", "2", "--repeats", "1",
+             "--candidate", '{"train": {"epoch": 5}, "lexicons": []}'])
     out = capsys.readouterr().out
-    assert out.startswith("| language | macro-F1 |")
-    assert "| en | 100.0 | 100.0 | 100.0 / 100.0 / 100.0 | 50.9 | 68.2 |" in out
-    assert "| fr |" not in out  # no French data in this folder
+    assert "1 x 2-fold stratified CV" in out and "| candidate macro-F1 |" in out
+    row = next(line for line in out.splitlines() if line.startswith("| en |"))
+    assert row.count("|") == 9 and "(se)" in row
+
+
+def test_cv_candidate_patches_merge_and_drop():
+    chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {}, "extra": {"a": None, "b": 10}, "lexicons": ["x"]}
+    patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}})
+    assert patched["train"] == {"epoch": 5, "lr": 0.5}
+    assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"]
+
+
+def test_temperature_scaling_recovers_calibration():
+    # Every row says 0.9, but only 60% of them are right: a temperature above 1 softens them.
+    rows = [[0.9, 0.05, 0.05]] * 10
+    truth = [0] * 6 + [1] * 2 + [2] * 2
+    assert expected_calibration_error(rows, truth) == pytest.approx(30.0)
+    temperature = fit_temperature(rows, truth)
+    assert temperature > 1.0
+    assert expected_calibration_error([scale(row, temperature) for row in rows], truth) < 2.0
+    assert sum(scale(rows[0], temperature)) == pytest.approx(1.0)
+
+
+def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_models, tmp_path, capsys):
+    evaluate.main(["--models", str(tiny_models)])
+    out = capsys.readouterr().out
+    assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
+    assert "| en |" in out and "| fr |" in out and "| all |" in out
+    with pytest.raises(SystemExit):  # no French val split in this data folder
+        evaluate.main(["--models", str(tiny_models), "--data", str(corpus), "--split", "val"])
+    assert "no val split for fr" in capsys.readouterr().err
+
+
+def test_everyday_set_is_balanced_per_served_language():
+    rows = evaluate.everyday_set()
+    for language in ("en", "fr", "de", "it", "es", "pt", "ar", "hi"):
+        labels = [label for code, label, _ in rows if code == language]
+        assert len(labels) >= 30
+        assert labels.count("positive") == labels.count("negative") == labels.count("neutral")
 
 
 def test_metrics():

@@ -1,0 +1,171 @@
+"""Repeated stratified cross-validation over UMSAB train+val: `python -m sentiment.cv --data DIR [--candidate JSON]`.
+
+Each fold's model is trained on the other folds (and the recipe's extra corpora) and scored on its fold; a
+candidate recipe is scored on the very same folds, so the two are compared fold by fold (paired).
+"""
+
+import argparse
+import json
+import multiprocessing
+import random
+import statistics
+import tempfile
+from pathlib import Path
+
+from . import recipe as recipes
+from .calibration import expected_calibration_error, fit_temperature, scale
+from .data import LABELS
+from .evaluate import everyday_set, metrics
+from .languages import UMSAB_FOLDERS
+from .lexicon import Lexicon
+from .model import SentimentModel
+from .text import normalize
+
+FOLDS = 5
+REPEATS = 2
+
+
+def fold_of(labels, folds, repeat):
+    """Return the fold (0..folds-1) of each item, stratified by label and shuffled by `repeat`."""
+    by_label = {}
+    for index, label in enumerate(labels):
+        by_label.setdefault(label, []).append(index)
+    assignment = [0] * len(labels)
+    rng = random.Random(repeat)
+    for label in sorted(by_label):
+        indices = by_label[label]
+        rng.shuffle(indices)
+        for position, index in enumerate(indices):
+            assignment[index] = position % folds
+    return assignment
+
+
+def _fit_and_predict(job):
+    """Train one fold's model and return its probabilities on the held-out texts and the everyday texts."""
+    train_pairs, held_out, everyday, chosen, lexicon_path, language = job
+    lexicon = Lexicon.load(lexicon_path, language) if lexicon_path else None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.ftz"
+        recipes.train(recipes.training_lines(train_pairs, lexicon), path, chosen["train"], chosen["quantize"])
+        model = SentimentModel(path, lexicon)
+        return ([model.probabilities(tokens) for tokens in held_out],
+                [model.probabilities(tokens) for tokens in everyday])
+
+
+def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, processes=None):
+    """Return the out-of-fold results of `language`'s recipe `chosen`: per-fold macro-F1, out-of-fold
+    probabilities with their truth (every repeat), and per-fold-model everyday accuracy."""
+    pairs = recipes.umsab_pairs(data_dir, language)
+    extra = recipes.extra_pairs(data_dir, chosen["extra"])
+    tokens = [normalize(text) for text, _ in pairs]
+    everyday = [(normalize(text), label) for code, label, text in everyday_set() if code == language]
+    with tempfile.TemporaryDirectory() as tmp:
+        lexicon_path = Path(tmp) / "lexicon.tsv"
+        if not recipes.build_lexicon(data_dir, language, chosen["lexicons"], lexicon_path):
+            lexicon_path = None
+        jobs, held_out = [], []
+        for repeat in range(repeats):
+            assignment = fold_of([label for _, label in pairs], folds, repeat)
+            for fold in range(folds):
+                test = [i for i, f in enumerate(assignment) if f == fold]
+                train_pairs = [pair for pair, f in zip(pairs, assignment) if f != fold] + extra
+                jobs.append((train_pairs, [tokens[i] for i in test], [t for t, _ in everyday], chosen,
+                             lexicon_path, language))
+                held_out.append(test)
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            outputs = pool.map(_fit_and_predict, jobs)
+    result = {"macro_f1": [], "rows": [], "truth": [], "fold": [], "everyday": []}
+    for number, (test, (rows, everyday_rows)) in enumerate(zip(held_out, outputs)):
+        truth = [LABELS.index(pairs[i][1]) for i in test]
+        predicted = [LABELS[max(range(3), key=row.__getitem__)] for row in rows]
+        result["macro_f1"].append(metrics([LABELS[t] for t in truth], predicted)["macro_f1"])
+        result["rows"] += rows
+        result["truth"] += truth
+        result["fold"] += [number] * len(rows)
+        if everyday:
+            right = sum(LABELS[max(range(3), key=row.__getitem__)] == label
+                        for row, (_, label) in zip(everyday_rows, everyday))
+            result["everyday"].append(100.0 * right / len(everyday))
+    return result
+
+
+def calibrated_ece(result):
+    """Return the ECE of the out-of-fold rows, each fold scaled by a temperature fitted on the other folds."""
+    rows, truth, fold = result["rows"], result["truth"], result["fold"]
+    scaled = [None] * len(rows)
+    for number in sorted(set(fold)):
+        others = [i for i, f in enumerate(fold) if f != number]
+        temperature = fit_temperature([rows[i] for i in others], [truth[i] for i in others])
+        for i, f in enumerate(fold):
+            if f == number:
+                scaled[i] = scale(rows[i], temperature)
+    return expected_calibration_error(scaled, truth)
+
+
+def summary(result):
+    """Return the figures of one cross-validation: macro-F1 mean and sd, ECE raw and calibrated, everyday."""
+    f1 = result["macro_f1"]
+    return {"macro_f1": round(statistics.mean(f1), 2), "macro_f1_sd": round(statistics.stdev(f1), 2),
+            "ece_raw": round(expected_calibration_error(result["rows"], result["truth"]), 2),
+            "ece": round(calibrated_ece(result), 2),
+            "everyday": round(statistics.mean(result["everyday"]), 1) if result["everyday"] else None,
+            "folds": len(f1)}
+
+
+def patched(chosen, patch):
+    """Return recipe `chosen` with `patch` applied: "train" and "extra" merged (an extra cap of 0 drops that
+    corpus), "lexicons" replaced."""
+    extra = {**chosen["extra"], **patch.get("extra", {})}
+    return {"train": {**chosen["train"], **patch.get("train", {})}, "quantize": chosen["quantize"],
+            "extra": {folder: cap for folder, cap in extra.items() if cap != 0},
+            "lexicons": patch.get("lexicons", chosen["lexicons"])}
+
+
+def _cell(s):
+    everyday = "" if s["everyday"] is None else f"{s['everyday']:.1f}"
+    return f"{s['macro_f1']:.1f} ± {s['macro_f1_sd']:.1f} | {s['ece_raw']:.1f} → {s['ece']:.1f} | {everyday}"
+
+
+def main(argv=None):
+    """Print the cross-validated table of the current recipe, and of --candidate paired against it."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", required=True, help="folder holding umsab/, extra/ and lexicons/")
+    parser.add_argument("--languages", default=",".join(UMSAB_FOLDERS))
+    parser.add_argument("--candidate", type=json.loads, default=None,
+                        help='recipe change as JSON, for every language ({"train": {"epoch": 5}, "extra": '
+                             '{"extra/es/tass2012-general-train": 1000}, "lexicons": [...]}) or per language '
+                             '({"es": {...}})')
+    parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    args = parser.parse_args(argv)
+    if args.folds < 2 or args.repeats < 1:
+        parser.error("--folds must be at least 2 and --repeats at least 1")
+    languages = args.languages.split(",")
+    current = {language: recipes.recipe(language) for language in languages if language in UMSAB_FOLDERS}
+    candidate = None
+    if args.candidate is not None:
+        per_language = set(args.candidate) <= set(UMSAB_FOLDERS)
+        candidate = {language: patched(chosen, args.candidate.get(language, {}) if per_language else args.candidate)
+                     for language, chosen in current.items()}
+    recipes.require_corpora(parser, args.data, languages, current)
+    if candidate:
+        recipes.require_corpora(parser, args.data, languages, candidate)
+    header = "| language | current macro-F1 | ECE raw → calibrated | everyday % |"
+    if candidate:
+        header += " candidate macro-F1 | ECE raw → calibrated | everyday % | difference (paired) |"
+    print(f"{args.repeats} x {args.folds}-fold stratified CV over UMSAB train+val; mean ± sd over folds\n")
+    print(header)
+    print("|---" * (header.count("|") - 1) + "|")
+    for language in languages:
+        base = cross_validate(args.data, language, current[language], args.folds, args.repeats)
+        row = f"| {language} | {_cell(summary(base))} |"
+        if candidate:
+            other = cross_validate(args.data, language, candidate[language], args.folds, args.repeats)
+            diffs = [b - a for a, b in zip(base["macro_f1"], other["macro_f1"])]
+            se = statistics.stdev(diffs) / len(diffs) ** 0.5
+            row += f" {_cell(summary(other))} | {statistics.mean(diffs):+.2f} ± {se:.2f} (se) |"
+        print(row, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""The training recipe of each language's model, and training itself: data, lexicon, fastText settings."""
+
+import ctypes
+import os
+import random
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import fasttext
+
+from .data import read_corpus, umsab_folder
+from .languages import UMSAB_FOLDERS
+from .lexicon import Lexicon, merge
+from .model import model_input
+from .text import normalize
+
+# Shared by every language; thread=1 with a fixed seed makes a rerun reproduce the same model.
+TRAIN = {"epoch": 20, "lr": 0.5, "wordNgrams": 2, "dim": 10, "minn": 4, "maxn": 4, "bucket": 200_000,
+         "loss": "softmax", "thread": 1, "seed": 0, "verbose": 0}
+QUANTIZE = {"qnorm": True, "cutoff": 50_000, "retrain": False, "dsub": 2, "thread": 1, "verbose": 0}
+# Per language: fastText settings that differ from TRAIN. Each character n-gram length costs prediction time.
+TUNED = {
+    "en": {"epoch": 10, "lr": 0.25, "minn": 0, "maxn": 0},
+    "de": {"minn": 0, "maxn": 0},
+    "it": {"epoch": 10, "lr": 0.25, "wordNgrams": 1, "minn": 2, "maxn": 5},
+    "es": {"epoch": 10, "lr": 0.25, "wordNgrams": 1},
+    "pt": {"lr": 0.25, "wordNgrams": 1, "minn": 2, "maxn": 3},
+    "hi": {"minn": 2, "maxn": 5},
+}
+# Per language: corpora (folders under the data folder) that join its UMSAB train and val splits, each with
+# the number of lines per class to sample (None: all of it).
+EXTRA = {
+    "en": {"extra/en/semeval2013-2017": 10_000},
+    "fr": {"extra/fr/deft2015-task2.2-polarity": None, "extra/fr/deft2017-task1-train": None},
+    "de": {"extra/de/sb10k": 100},
+    "it": {"extra/it/sentipolc2016": None},
+    "hi": {"umsab/english": None},
+}
+# Per language: polarity lexicons (files under the data folder) merged into the lexicon the model ships with.
+LEXICONS = {}
+
+
+def recipe(language):
+    """Return the recipe of `language`: fastText settings, extra corpora and lexicon sources."""
+    return {"train": {**TRAIN, **TUNED.get(language, {})}, "quantize": QUANTIZE,
+            "extra": EXTRA.get(language, {}), "lexicons": LEXICONS.get(language, [])}
+
+
+def missing_corpora(data_dir, languages, recipes=None):
+    """Return the unknown codes among `languages` and the files their recipes need that `data_dir` lacks."""
+    missing = []
+    for language in languages:
+        if language not in UMSAB_FOLDERS:
+            missing.append(language)
+            continue
+        chosen = (recipes or {}).get(language) or recipe(language)
+        needed = [umsab_folder(data_dir, language) / f"{split}_text.txt" for split in ("train", "val")]
+        needed += [Path(data_dir) / folder / "train_text.txt" for folder in chosen["extra"]]
+        needed += [Path(data_dir) / source for source in chosen["lexicons"]]
+        missing += [str(path) for path in needed if not path.exists()]
+    return missing
+
+
+def require_corpora(parser, data_dir, languages, recipes=None):
+    """Stop with `parser`'s usage error (exit 2) if `missing_corpora` finds anything."""
+    missing = missing_corpora(data_dir, languages, recipes)
+    if missing:
+        parser.error(f"no training data for: {', '.join(missing)} (known languages: {', '.join(UMSAB_FOLDERS)})")
+
+
+def umsab_pairs(data_dir, language):
+    """Return the (text, label) pairs of `language`'s UMSAB train and val splits: what cross-validation splits."""
+    folder = umsab_folder(data_dir, language)
+    return [pair for split in ("train", "val") for pair in zip(*read_corpus(folder, split))]
+
+
+def _sample(texts, labels, per_class):
+    """Return up to `per_class` (text, label) pairs of each label, drawn reproducibly."""
+    by_label = {}
+    for text, label in zip(texts, labels):
+        by_label.setdefault(label, []).append((text, label))
+    pairs = []
+    for label in sorted(by_label):
+        items = by_label[label]
+        random.Random(0).shuffle(items)
+        pairs += items[:per_class]
+    return pairs
+
+
+def extra_pairs(data_dir, extra):
+    """Return the (text, label) pairs that the `extra` corpora of a recipe add."""
+    pairs = []
+    for folder, per_class in extra.items():
+        pairs += _sample(*read_corpus(Path(data_dir) / folder, "train"), per_class)
+    return pairs
+
+
+def build_lexicon(data_dir, language, sources, path):
+    """Merge the lexicon `sources` of a recipe into `path`; return the Lexicon, or None when there are none."""
+    if not sources:
+        return None
+    merge([Path(data_dir) / source for source in sources], normalize, path)
+    return Lexicon.load(path, language)
+
+
+# glibc's mallopt parameter M_PERTURB: new allocations are filled with 0xFF ^ its value.
+M_PERTURB = -6
+
+
+@contextmanager
+def _zero_filled_allocations():
+    """Have glibc zero-fill every allocation while the block runs (see train)."""
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is None:
+        yield
+        return
+    mallopt(M_PERTURB, 0xFF)
+    try:
+        yield
+    finally:
+        mallopt(M_PERTURB, 0)
+
+
+def training_lines(pairs, lexicon, seed=0):
+    """Return the fastText lines of (text, label) `pairs`, shuffled by `seed`."""
+    pairs = list(pairs)
+    random.Random(seed).shuffle(pairs)
+    return [f"__label__{label} {model_input(normalize(text), lexicon)}" for text, label in pairs]
+
+
+def train(lines, path, train_params, quantize_params):
+    """Train on fastText `lines` and write the quantized model to `path` via a `.part` file."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+        f.flush()
+        # fastText 0.9.3 allocates the input matrix uninitialised and, with thread < 10, randomises only
+        # thread/10 of it: the rest is whatever the heap held, sometimes NaN. Zero-filled, it is as in
+        # fastText 0.9.2, and a rerun reproduces the same model.
+        with _zero_filled_allocations():
+            model = fasttext.train_supervised(input=f.name, **train_params)
+        model.quantize(input=f.name, **quantize_params)
+    part = Path(f"{path}.part")
+    model.save_model(str(part))
+    os.replace(part, path)
