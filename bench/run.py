@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from sentiment.data import read_corpus, umsab_folder  # noqa: E402
 from sentiment.languages import UMSAB_FOLDERS  # noqa: E402
-from sentiment.model import LanguageIdentifier, SentimentModel  # noqa: E402
+from sentiment.evaluate import load_models  # noqa: E402
 from sentiment.text import normalize  # noqa: E402
 
 CONCURRENCIES = (1, 4, 16, 64)
@@ -95,14 +95,14 @@ def _ms(out, percentile):
 
 def in_process(pairs, seconds=3.0):
     """Texts per second on one core: normalisation and prediction, without HTTP."""
-    models = {lang: SentimentModel(ROOT / "models" / f"{lang}.ftz") for lang in UMSAB_FOLDERS}
-    lid = LanguageIdentifier(ROOT / "models" / "lid.176.ftz")
+    models, lid = load_models(ROOT / "models")
 
     def detect_and_predict(lang, text):
         tokens = normalize(text)
         return models.get(lid.detect(tokens), models[lang]).scores(tokens)
 
     results = {}
+    # "predict" includes the lexicon features and the calibration: all a model does after normalize.
     for name, work in [("normalise", lambda lang, text: normalize(text)),
                        ("normalise + predict", lambda lang, text: models[lang].scores(normalize(text))),
                        ("normalise + detect + predict", detect_and_predict)]:
@@ -192,7 +192,7 @@ def main():
     pairs = tweets(args.data)
     explicit = [json.dumps({"text": text, "language": lang}, ensure_ascii=False) for lang, text in pairs]
     # Auto-detect bodies: the tweets lid.176 places in a served language (others rightly answer 400).
-    lid = LanguageIdentifier(ROOT / "models" / "lid.176.ftz")
+    _, lid = load_models(ROOT / "models")
     auto = [json.dumps({"text": text}, ensure_ascii=False) for _, text in pairs
             if lid.detect(normalize(text)) in UMSAB_FOLDERS]
     texts = [json.loads(body)["text"] for body in auto]

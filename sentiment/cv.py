@@ -56,13 +56,15 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, pro
     """Return the out-of-fold results of `language`'s recipe `chosen`: per-fold macro-F1, out-of-fold
     probabilities with their truth (every repeat), and per-fold-model everyday accuracy."""
     pairs = recipes.umsab_pairs(data_dir, language)
-    extra = recipes.extra_pairs(data_dir, chosen["extra"])
     tokens = [normalize(text) for text, _ in pairs]
     everyday = [(normalize(text), label) for code, label, text in everyday_set() if code == language]
     with tempfile.TemporaryDirectory() as tmp:
         lexicon_path = Path(tmp) / "lexicon.tsv"
-        if not recipes.build_lexicon(data_dir, language, chosen["lexicons"], lexicon_path):
+        lexicon = recipes.build_lexicon(data_dir, language, chosen["lexicons"], lexicon_path)
+        if not lexicon:
             lexicon_path = None
+        extra = recipes.extra_pairs(data_dir, chosen["extra"])
+        extra += recipes.silver_pairs(data_dir, chosen["silver"], lexicon)
         jobs, held_out = [], []
         for repeat in range(repeats):
             assignment = fold_of([label for _, label in pairs], folds, repeat)
@@ -74,7 +76,7 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, pro
                 held_out.append(test)
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             outputs = pool.map(_fit_and_predict, jobs)
-    result = {"macro_f1": [], "rows": [], "truth": [], "fold": [], "everyday": []}
+    result = {"macro_f1": [], "rows": [], "truth": [], "fold": [], "everyday": [], "everyday_rows": []}
     for number, (test, (rows, everyday_rows)) in enumerate(zip(held_out, outputs)):
         truth = [LABELS.index(pairs[i][1]) for i in test]
         predicted = [LABELS[max(range(3), key=row.__getitem__)] for row in rows]
@@ -82,6 +84,7 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, pro
         result["rows"] += rows
         result["truth"] += truth
         result["fold"] += [number] * len(rows)
+        result["everyday_rows"].append(everyday_rows)
         if everyday:
             right = sum(LABELS[max(range(3), key=row.__getitem__)] == label
                         for row, (_, label) in zip(everyday_rows, everyday))
@@ -113,12 +116,14 @@ def summary(result):
 
 
 def patched(chosen, patch):
-    """Return recipe `chosen` with `patch` applied: "train" and "extra" merged (an extra cap of 0 drops that
-    corpus), "lexicons" replaced."""
+    """Return recipe `chosen` with `patch` applied: "train", "extra" and "silver" merged (a cap of 0 drops
+    that folder), "lexicons" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
+    silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})}, "quantize": chosen["quantize"],
             "extra": {folder: cap for folder, cap in extra.items() if cap != 0},
-            "lexicons": patch.get("lexicons", chosen["lexicons"])}
+            "lexicons": patch.get("lexicons", chosen["lexicons"]),
+            "silver": {folder: cap for folder, cap in silver.items() if cap != 0}}
 
 
 def _cell(s):

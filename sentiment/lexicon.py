@@ -17,6 +17,10 @@ NEGATORS = {
     "hi": "नहीं न मत बिना nahi nahin na mat",
 }
 NEGATION_WINDOW = 3
+# Languages whose lexicon is written without accents (LeIA: "horrivel" for "horrível"): its words and the
+# text's tokens are both looked up with accents folded.
+ACCENTLESS = frozenset({"pt"})
+_FOLD = str.maketrans("áàâãäéèêëíìîïóòôõöúùûüç", "aaaaaeeeeiiiiooooouuuuc")
 # Counts of positive and negative hits are bucketed: 0, 1, 2, and 3 or more.
 MAX_BUCKET = 3
 POLARITY = {"1": 1, "-1": -1}
@@ -29,7 +33,8 @@ class Lexicon:
     def __init__(self, polarities, language):
         # Negators share the map (as NEGATOR) so that each token costs one lookup; "’" spellings too.
         self.entries = len(polarities)
-        negators = NEGATORS.get(language, "").split()
+        self._fold = language in ACCENTLESS
+        negators = [fold(word, language) for word in NEGATORS.get(language, "").split()]
         negators += [word.replace("'", "’") for word in negators if "'" in word]
         self.polarities = {**polarities, **dict.fromkeys(negators, NEGATOR)}
         # Every feature string, built once: the hot path only indexes this table.
@@ -48,8 +53,15 @@ class Lexicon:
         return cls(polarities, language)
 
     def features(self, tokens):
-        """Return the feature tokens of normalised `tokens` (with a leading space): bucketed counts of
-        positive and negative lexicon words, a word's polarity flipped when a negator comes just before it."""
+        """Return the feature tokens of normalised `tokens` (with a leading space): bucketed `counts`."""
+        positive, negative = self.counts(tokens)
+        return self._features[min(positive, MAX_BUCKET)][min(negative, MAX_BUCKET)]
+
+    def counts(self, tokens):
+        """Return the numbers of positive and negative lexicon words in normalised `tokens`, a word's
+        polarity flipped when a negator comes just before it."""
+        if self._fold:
+            tokens = tokens.translate(_FOLD)
         positive = negative = 0
         since_negator = NEGATION_WINDOW + 1
         get = self.polarities.get
@@ -68,21 +80,54 @@ class Lexicon:
                 positive += 1
             else:
                 negative += 1
-        return self._features[min(positive, MAX_BUCKET)][min(negative, MAX_BUCKET)]
+        return positive, negative
 
 
-def merge(sources, normalize, out):
+# Inflected forms added for each lexicon word that lacks them, as (ending, replacements): the lexicons list
+# lemmas ("wunderschön", "bello") where text has "wunderschöner", "bella". "" matches any word.
+INFLECTIONS = {
+    "de": [("e", ["er", "es", "en", "em"]), ("", ["e", "er", "es", "en", "em", "ste", "sten"])],
+    "fr": [("eux", ["euse", "euses"]), ("if", ["ive", "ives"]), ("el", ["elle", "elles"]), ("e", ["es"]),
+           ("", ["e", "s", "es"])],
+    "it": [("o", ["a", "i", "e"]), ("e", ["i"])],
+    "es": [("o", ["a", "os", "as"]), ("", ["s", "es"])],
+    "pt": [("o", ["a", "os", "as"]), ("", ["s"])],
+}
+
+
+def fold(word, language):
+    """Return `word` as `language`'s lexicon spells it: accents folded for ACCENTLESS languages."""
+    return word.translate(_FOLD) if language in ACCENTLESS else word
+
+
+def inflect(word, language):
+    """Return the inflected forms of lexicon `word` in `language` (INFLECTIONS)."""
+    for ending, replacements in INFLECTIONS.get(language, []):
+        if word.endswith(ending):
+            stem = word[: len(word) - len(ending)]
+            return [stem + replacement for replacement in replacements]
+    return []
+
+
+def merge(sources, normalize, out, language=None):
     """Write the union of lexicon files `sources` to `out` (via a `.part` file), each word as `normalize`
-    tokenises it; a word that two sources disagree on, or that is not one token, is left out."""
+    tokenises it, then the inflected forms of `language` that no source lists; a word that two sources (or
+    two inflections) disagree on, or that is not one token, is left out."""
     polarities, conflicts = {}, set()
     for source in sources:
         for line in Path(source).read_text(encoding="utf-8").splitlines():
             word, _, polarity = line.partition("\t")
-            token = normalize(word)
+            token = fold(normalize(word), language)
             if not token or " " in token or polarity not in POLARITY:
                 continue
             if polarities.setdefault(token, polarity) != polarity:
                 conflicts.add(token)
+    inflected = {}
+    for word, polarity in polarities.items():
+        for form in inflect(word, language):
+            if form not in polarities and inflected.setdefault(form, polarity) != polarity:
+                conflicts.add(form)
+    polarities.update(inflected)
     part = Path(f"{out}.part")
     part.write_text("".join(f"{word}\t{p}\n" for word, p in sorted(polarities.items()) if word not in conflicts),
                     encoding="utf-8")

@@ -32,19 +32,36 @@ TUNED = {
 # the number of lines per class to sample (None: all of it).
 EXTRA = {
     "en": {"extra/en/semeval2013-2017": 10_000},
-    "fr": {"extra/fr/deft2015-task2.2-polarity": None, "extra/fr/deft2017-task1-train": None},
     "de": {"extra/de/sb10k": 100},
     "it": {"extra/it/sentipolc2016": None},
+    "es": {"extra/es/intertass2020-es-cr-mx-pe-uy": 1000, "extra/es/intertass2017": 1000,
+           "extra/es/tass2012-general-train": 1000},
     "hi": {"umsab/english": None},
 }
-# Per language: polarity lexicons (files under the data folder) merged into the lexicon the model ships with.
-LEXICONS = {}
+# Per language: polarity lexicons (files under the data folder) merged into the lexicon the model ships with,
+# together with this project's own list of common emoji (the Emoji Sentiment Ranking misses 🙂, 😡, 👎, ...).
+LEXICONS = {
+    "en": ["lexicons/en/vader.tsv", "lexicons/emoji.tsv"],
+    "fr": ["lexicons/fr/vader-fr.tsv", "lexicons/fr/pattern.tsv", "lexicons/emoji.tsv"],
+    "de": ["lexicons/de/pattern.tsv", "lexicons/emoji.tsv"],
+    "it": ["lexicons/it/pattern.tsv", "lexicons/emoji.tsv"],
+    "es": ["lexicons/es/udelar.tsv", "lexicons/emoji.tsv"],
+    "pt": ["lexicons/pt/leia.tsv", "lexicons/emoji.tsv"],
+    "ar": ["lexicons/emoji.tsv"],
+    "hi": ["lexicons/emoji.tsv"],
+}
+OWN_EMOJI = Path(__file__).with_name("emoji.tsv")
+# Per language: folders of unlabelled sentences (one a line, in *.txt) labelled by the lexicon ("silver"):
+# no lexicon word is neutral, only positive or only negative ones that polarity; up to a number per class.
+SILVER = {"en": {"unlabelled/en": 100}, "fr": {"unlabelled/fr": 100}, "de": {"unlabelled/de": 50},
+          "it": {"unlabelled/it": 100}, "es": {"unlabelled/es": 100}, "pt": {"unlabelled/pt": 100}}
 
 
 def recipe(language):
     """Return the recipe of `language`: fastText settings, extra corpora and lexicon sources."""
     return {"train": {**TRAIN, **TUNED.get(language, {})}, "quantize": QUANTIZE,
-            "extra": EXTRA.get(language, {}), "lexicons": LEXICONS.get(language, [])}
+            "extra": EXTRA.get(language, {}), "lexicons": LEXICONS.get(language, []),
+            "silver": SILVER.get(language, {})}
 
 
 def missing_corpora(data_dir, languages, recipes=None):
@@ -57,7 +74,7 @@ def missing_corpora(data_dir, languages, recipes=None):
         chosen = (recipes or {}).get(language) or recipe(language)
         needed = [umsab_folder(data_dir, language) / f"{split}_text.txt" for split in ("train", "val")]
         needed += [Path(data_dir) / folder / "train_text.txt" for folder in chosen["extra"]]
-        needed += [Path(data_dir) / source for source in chosen["lexicons"]]
+        needed += [Path(data_dir) / source for source in [*chosen["lexicons"], *chosen["silver"]]]
         missing += [str(path) for path in needed if not path.exists()]
     return missing
 
@@ -96,11 +113,33 @@ def extra_pairs(data_dir, extra):
     return pairs
 
 
+SILVER_LABELS = {(True, False): "positive", (False, True): "negative", (False, False): "neutral"}
+
+
+def silver_pairs(data_dir, silver, lexicon):
+    """Return the (text, label) pairs of the `silver` folders of a recipe, labelled by `lexicon`."""
+    if silver and lexicon is None:
+        raise ValueError("a recipe with silver data needs lexicons to label it")
+    pairs = []
+    for folder, per_class in silver.items():
+        texts = [line for path in sorted((Path(data_dir) / folder).glob("*.txt"))
+                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        labelled = []
+        for text in texts:
+            positive, negative = lexicon.counts(normalize(text))
+            label = SILVER_LABELS.get((positive > 0, negative > 0))
+            if label:
+                labelled.append((text, label))
+        pairs += _sample([t for t, _ in labelled], [label for _, label in labelled], per_class)
+    return pairs
+
+
 def build_lexicon(data_dir, language, sources, path):
-    """Merge the lexicon `sources` of a recipe into `path`; return the Lexicon, or None when there are none."""
+    """Merge the lexicon `sources` of a recipe and OWN_EMOJI, with `language`'s inflected forms, into `path`;
+    return the Lexicon, or None when the recipe names no sources."""
     if not sources:
         return None
-    merge([Path(data_dir) / source for source in sources], normalize, path)
+    merge([*(Path(data_dir) / source for source in sources), OWN_EMOJI], normalize, path, language)
     return Lexicon.load(path, language)
 
 

@@ -16,7 +16,8 @@ from . import cv
 from .calibration import fit_temperature
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
-from .recipe import build_lexicon, extra_pairs, recipe, require_corpora, train, training_lines, umsab_pairs
+from .recipe import (build_lexicon, extra_pairs, recipe, require_corpora, silver_pairs, train, training_lines,
+                     umsab_pairs)
 from .store import MANIFEST, sha256_of
 
 LID_FILE = "lid.176.ftz"
@@ -44,14 +45,17 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
     temperature = fit_temperature(result["rows"], result["truth"])
     lexicon_path = out / f"{language}.lexicon.tsv"
     lexicon = build_lexicon(data_dir, language, chosen["lexicons"], lexicon_path)
-    pairs = umsab_pairs(data_dir, language) + extra_pairs(data_dir, chosen["extra"])
+    pairs = (umsab_pairs(data_dir, language) + extra_pairs(data_dir, chosen["extra"])
+             + silver_pairs(data_dir, chosen["silver"], lexicon))
     path = out / f"{language}.ftz"
     train(training_lines(pairs, lexicon), path, chosen["train"], chosen["quantize"])
     fields = {"language": language, "labels": SentimentModel(path).labels, "temperature": round(temperature, 4),
-              "training_data": [f"umsab/{UMSAB_FOLDERS[language]} (train+val)", *chosen["extra"]],
+              "training_data": [f"umsab/{UMSAB_FOLDERS[language]} (train+val)", *chosen["extra"],
+                                *(f"{folder} (lexicon-labelled)" for folder in chosen["silver"])],
               "train_lines": len(pairs), "cv": cv.summary(result)}
     if lexicon:
-        fields["lexicon"] = entry(lexicon_path, sources=chosen["lexicons"], entries=lexicon.entries)
+        fields["lexicon"] = entry(lexicon_path, sources=[*chosen["lexicons"], "sentiment/emoji.tsv (this project)"],
+                                 entries=lexicon.entries)
     return entry(path, **fields, version=datetime.date.today().isoformat())
 
 

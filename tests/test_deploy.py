@@ -77,6 +77,7 @@ def test_bundle_carries_what_runs_and_nothing_else():
         assert "__pycache__" not in name and not name.endswith(".part"), name
     manifest = json.loads((ROOT / "models" / "manifest.json").read_text())
     assert {f"models/{e['file']}" for e in manifest["models"].values()} <= names
+    assert {f"models/{e['lexicon']['file']}" for e in manifest["models"].values() if "lexicon" in e} <= names
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / ".ebextensions").glob("*.config")), ids=lambda p: p.name)

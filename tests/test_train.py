@@ -7,13 +7,14 @@ from conftest import TINY_QUANTIZE, TINY_TRAIN, tiny_lines
 
 from sentiment import cv, evaluate, recipe, train
 from sentiment.calibration import expected_calibration_error, fit_temperature, scale
-from sentiment.lexicon import Lexicon
+from sentiment.lexicon import Lexicon, merge
 from sentiment.model import from_manifest
 from sentiment.store import sha256_of
 from sentiment.text import normalize
 
 LABEL_IDS = {"negative": "0", "neutral": "1", "positive": "2"}
 LEXICON = "lexicons/en/tiny.tsv"
+SILVER = "unlabelled/en"
 
 
 def write_corpus(folder, split, lines):
@@ -35,6 +36,9 @@ def corpus(tmp_path_factory):
     (data / LEXICON).parent.mkdir(parents=True)
     (data / LEXICON).write_text("Great\t1\nlove\t1\nbad\t-1\nawful\t-1\nsad\t1\nsad\t-1\nnot one\t1\n",
                                 encoding="utf-8")
+    (data / SILVER).mkdir(parents=True)
+    (data / SILVER / "news.txt").write_text("The bus leaves at eight.\nA great day, love it.\nNot bad at all.\n"
+                                            "This is bad and awful.\nGreat but bad.\n\n", encoding="utf-8")
     return data
 
 
@@ -46,6 +50,7 @@ def tiny_recipe(monkeypatch):
     monkeypatch.setattr(recipe, "TUNED", {})
     monkeypatch.setattr(recipe, "EXTRA", {})
     monkeypatch.setattr(recipe, "LEXICONS", {"en": [LEXICON]})
+    monkeypatch.setattr(recipe, "SILVER", {"en": {SILVER: 1}})
 
 
 def build(corpus, out, *languages):
@@ -63,10 +68,12 @@ def test_training_writes_verified_models_lexicons_and_a_manifest(corpus, tmp_pat
     assert entry["sha256"] == sha256_of(out / "en.ftz")
     assert entry["size"] == (out / "en.ftz").stat().st_size <= 2_000_000
     assert entry["lexicon"]["sha256"] == sha256_of(out / "en.lexicon.tsv")
-    assert entry["lexicon"]["sources"] == [LEXICON] and entry["lexicon"]["entries"] == 4
+    own_emoji = len(recipe.OWN_EMOJI.read_text(encoding="utf-8").splitlines())
+    assert entry["lexicon"]["sources"] == [LEXICON, "sentiment/emoji.tsv (this project)"]
+    assert entry["lexicon"]["entries"] == 4 + own_emoji
     assert sorted(entry["labels"]) == ["negative", "neutral", "positive"]
-    assert entry["training_data"] == ["umsab/english (train+val)"]
-    assert entry["train_lines"] == len(tiny_lines("en"))
+    assert entry["training_data"] == ["umsab/english (train+val)", "unlabelled/en (lexicon-labelled)"]
+    assert entry["train_lines"] == len(tiny_lines("en")) + 3  # one silver line of each class
     assert entry["cv"]["macro_f1"] >= 60.0 and entry["cv"]["folds"] == 2
     assert 0.0 < entry["temperature"]
     assert not list(out.glob("*.part"))
@@ -74,11 +81,37 @@ def test_training_writes_verified_models_lexicons_and_a_manifest(corpus, tmp_pat
     assert model.temperature == entry["temperature"] and model.lexicon.polarities["great"] == 1
 
 
+def test_silver_lines_are_labelled_by_the_lexicon_and_capped_per_class(corpus, tmp_path):
+    lexicon = recipe.build_lexicon(corpus, "en", [LEXICON], tmp_path / "en.tsv")
+    pairs = recipe.silver_pairs(corpus, {SILVER: 5}, lexicon)
+    assert sorted(pairs, key=lambda pair: pair[0]) == [
+        ("A great day, love it.", "positive"), ("Not bad at all.", "positive"),
+        ("The bus leaves at eight.", "neutral"), ("This is bad and awful.", "negative")]  # "Great but bad" is mixed
+    assert len(recipe.silver_pairs(corpus, {SILVER: 1}, lexicon)) == 3
+
+
+def test_inflected_forms_and_folded_accents_join_the_lexicon(tmp_path):
+    (tmp_path / "de.tsv").write_text("schön\t1\nschöne\t-1\nböse\t-1\n", encoding="utf-8")
+    merge([tmp_path / "de.tsv"], normalize, tmp_path / "out.tsv", "de")
+    lexicon = Lexicon.load(tmp_path / "out.tsv", "de")
+    assert lexicon.polarities["schönsten"] == 1 and lexicon.polarities["bösen"] == -1
+    assert lexicon.polarities["schöne"] == -1  # a listed form wins over an inflection
+    assert "schöner" not in lexicon.polarities  # schön + er and schöne + r disagree
+    (tmp_path / "pt.tsv").write_text("horrivel\t-1\nbom\t1\n", encoding="utf-8")
+    merge([tmp_path / "pt.tsv"], normalize, tmp_path / "pt-out.tsv", "pt")
+    lexicon = Lexicon.load(tmp_path / "pt-out.tsv", "pt")
+    assert lexicon.counts("o tempo está horrível") == (0, 1) and lexicon.counts("não é bom") == (0, 1)
+
+
 def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
     lexicon = recipe.build_lexicon(corpus, "en", [LEXICON], tmp_path / "en.tsv")
-    assert (tmp_path / "en.tsv").read_text() == "awful\t-1\nbad\t-1\ngreat\t1\nlove\t1\n"
+    words = [line for line in (tmp_path / "en.tsv").read_text().splitlines() if line.isascii()]
+    assert words == ["awful\t-1", "bad\t-1", "great\t1", "love\t1"]
+    assert lexicon.polarities["😡"] == -1  # this project's emoji list joins every lexicon
     assert lexicon.polarities["not"] == 0  # a negator
     assert recipe.build_lexicon(corpus, "en", [], tmp_path / "none.tsv") is None
+    with pytest.raises(ValueError, match="needs lexicons"):
+        recipe.silver_pairs(corpus, {SILVER: 1}, None)
 
 
 @pytest.mark.parametrize("text, features", [
@@ -146,7 +179,7 @@ def test_folds_are_stratified_and_differ_between_repeats():
 
 def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
     cv.main(["--data", str(corpus), "--languages", "en", "--folds", "2", "--repeats", "1",
-             "--candidate", '{"train": {"epoch": 5}, "lexicons": []}'])
+             "--candidate", '{"train": {"epoch": 5}, "lexicons": [], "silver": {"unlabelled/en": 0}}'])
     out = capsys.readouterr().out
     assert "1 x 2-fold stratified CV" in out and "| candidate macro-F1 |" in out
     row = next(line for line in out.splitlines() if line.startswith("| en |"))
@@ -154,10 +187,11 @@ def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
 
 
 def test_cv_candidate_patches_merge_and_drop():
-    chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {}, "extra": {"a": None, "b": 10}, "lexicons": ["x"]}
-    patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}})
+    chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {}, "extra": {"a": None, "b": 10}, "lexicons": ["x"],
+              "silver": {"s": 100}}
+    patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
-    assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"]
+    assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"] and patched["silver"] == {}
 
 
 def test_temperature_scaling_recovers_calibration():
