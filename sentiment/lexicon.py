@@ -84,13 +84,15 @@ class Lexicon:
 
 
 # Inflected forms added for each lexicon word that lacks them, as (ending, replacements): the lexicons list
-# lemmas ("wunderschön", "bello") where text has "wunderschöner", "bella". "" matches any word.
+# lemmas ("wunderschön", "bello") where text has "wunderschöner", "bella". "" matches any word. Spanish has
+# none: its lexicon lists inflected forms already.
 INFLECTIONS = {
-    "de": [("e", ["er", "es", "en", "em"]), ("", ["e", "er", "es", "en", "em", "ste", "sten"])],
+    "de": [("e", ["er", "es", "en", "em", "este", "esten"]),
+           ("", ["e", "er", "es", "en", "em", "ste", "sten", "este", "esten"])],
     "fr": [("eux", ["euse", "euses"]), ("if", ["ive", "ives"]), ("el", ["elle", "elles"]), ("e", ["es"]),
            ("", ["e", "s", "es"])],
-    "it": [("o", ["a", "i", "e"]), ("e", ["i"])],
-    "es": [("o", ["a", "os", "as"]), ("", ["s", "es"])],
+    "it": [("o", ["a", "i", "e", "issimo", "issima", "issimi", "issime"]),
+           ("e", ["i", "issimo", "issima", "issimi", "issime"])],
     "pt": [("o", ["a", "os", "as"]), ("", ["s"])],
 }
 
@@ -109,26 +111,37 @@ def inflect(word, language):
     return []
 
 
-def merge(sources, normalize, out, language=None):
+def _entries(path, normalize, language):
+    """Yield the (token, polarity) entries of a lexicon file that `normalize` keeps as one token."""
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        word, _, polarity = line.partition("\t")
+        token = fold(normalize(word), language)
+        if token and " " not in token and (polarity in POLARITY or polarity == "0"):
+            yield token, polarity
+
+
+def merge(sources, normalize, out, language=None, overrides=()):
     """Write the union of lexicon files `sources` to `out` (via a `.part` file), each word as `normalize`
-    tokenises it, then the inflected forms of `language` that no source lists; a word that two sources (or
-    two inflections) disagree on, or that is not one token, is left out."""
+    tokenises it, a word two sources disagree on left out; then `overrides` (word<TAB>1, -1, or 0 to
+    remove a word), then the inflected forms of `language` that no entry lists (two inflections that
+    disagree are left out)."""
     polarities, conflicts = {}, set()
     for source in sources:
-        for line in Path(source).read_text(encoding="utf-8").splitlines():
-            word, _, polarity = line.partition("\t")
-            token = fold(normalize(word), language)
-            if not token or " " in token or polarity not in POLARITY:
-                continue
+        for token, polarity in _entries(source, normalize, language):
             if polarities.setdefault(token, polarity) != polarity:
                 conflicts.add(token)
-    inflected = {}
+    for token in conflicts:
+        del polarities[token]
+    for source in overrides:
+        for token, polarity in _entries(source, normalize, language):
+            polarities[token] = polarity
+    polarities = {token: polarity for token, polarity in polarities.items() if polarity != "0"}
+    inflected, conflicts = {}, set()
     for word, polarity in polarities.items():
         for form in inflect(word, language):
             if form not in polarities and inflected.setdefault(form, polarity) != polarity:
                 conflicts.add(form)
-    polarities.update(inflected)
+    polarities.update((form, polarity) for form, polarity in inflected.items() if form not in conflicts)
     part = Path(f"{out}.part")
-    part.write_text("".join(f"{word}\t{p}\n" for word, p in sorted(polarities.items()) if word not in conflicts),
-                    encoding="utf-8")
+    part.write_text("".join(f"{word}\t{p}\n" for word, p in sorted(polarities.items())), encoding="utf-8")
     os.replace(part, out)

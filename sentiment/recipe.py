@@ -39,7 +39,9 @@ EXTRA = {
     "hi": {"umsab/english": None},
 }
 # Per language: polarity lexicons (files under the data folder) merged into the lexicon the model ships with,
-# together with this project's own list of common emoji (the Emoji Sentiment Ranking misses 🙂, 😡, 👎, ...).
+# then this project's own lists (OWN_LEXICONS), which win over the sources: common emoji that the Emoji
+# Sentiment Ranking misses (🙂, 😡, 👎, ...), and per language the common verbs and words the sources lack
+# ("déteste", "adoro") or mistake (0: French VADER's "part" and "ouvert" are not sentiment words).
 LEXICONS = {
     "en": ["lexicons/en/vader.tsv", "lexicons/emoji.tsv"],
     "fr": ["lexicons/fr/vader-fr.tsv", "lexicons/fr/pattern.tsv", "lexicons/emoji.tsv"],
@@ -50,7 +52,7 @@ LEXICONS = {
     "ar": ["lexicons/emoji.tsv"],
     "hi": ["lexicons/emoji.tsv"],
 }
-OWN_EMOJI = Path(__file__).with_name("emoji.tsv")
+OWN_LEXICONS = Path(__file__).with_name("lexicons")
 # Per language: folders of unlabelled sentences (one a line, in *.txt) labelled by the lexicon ("silver"):
 # no lexicon word is neutral, only positive or only negative ones that polarity; up to a number per class.
 SILVER = {"en": {"unlabelled/en": 100}, "fr": {"unlabelled/fr": 100}, "de": {"unlabelled/de": 50},
@@ -134,12 +136,17 @@ def silver_pairs(data_dir, silver, lexicon):
     return pairs
 
 
+def own_lexicons(language):
+    """Return this project's lexicon files for `language`: the emoji list and the language's own list."""
+    return [path for path in (OWN_LEXICONS / "emoji.tsv", OWN_LEXICONS / f"{language}.tsv") if path.exists()]
+
+
 def build_lexicon(data_dir, language, sources, path):
-    """Merge the lexicon `sources` of a recipe and OWN_EMOJI, with `language`'s inflected forms, into `path`;
-    return the Lexicon, or None when the recipe names no sources."""
+    """Merge the lexicon `sources` of a recipe, then `own_lexicons`, with `language`'s inflected forms, into
+    `path`; return the Lexicon, or None when the recipe names no sources."""
     if not sources:
         return None
-    merge([*(Path(data_dir) / source for source in sources), OWN_EMOJI], normalize, path, language)
+    merge([Path(data_dir) / source for source in sources], normalize, path, language, own_lexicons(language))
     return Lexicon.load(path, language)
 
 

@@ -16,7 +16,7 @@ from . import cv
 from .calibration import fit_temperature
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
-from .recipe import (build_lexicon, extra_pairs, recipe, require_corpora, silver_pairs, train, training_lines,
+from .recipe import (build_lexicon, extra_pairs, own_lexicons, recipe, require_corpora, silver_pairs, train, training_lines,
                      umsab_pairs)
 from .store import MANIFEST, sha256_of
 
@@ -54,8 +54,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
                                 *(f"{folder} (lexicon-labelled)" for folder in chosen["silver"])],
               "train_lines": len(pairs), "cv": cv.summary(result)}
     if lexicon:
-        fields["lexicon"] = entry(lexicon_path, sources=[*chosen["lexicons"], "sentiment/emoji.tsv (this project)"],
-                                 entries=lexicon.entries)
+        own = [f"sentiment/lexicons/{path.name} (this project)" for path in own_lexicons(language)]
+        fields["lexicon"] = entry(lexicon_path, sources=[*chosen["lexicons"], *own], entries=lexicon.entries)
     return entry(path, **fields, version=datetime.date.today().isoformat())
 
 

@@ -11,10 +11,10 @@ from sentiment.store import verify
 MODELS = ROOT / "models"
 MANIFEST = json.loads((MODELS / "manifest.json").read_text(encoding="utf-8"))["models"]
 # Everyday-sentence accuracy (%) of the shipped models, language named and auto-detected: the level reached
-# when they were built (models/README.md), less one sentence of slack, so a worse rebuild fails here.
+# when they were built (models/README.md); a rebuild may lose one sentence of 30, not more.
 EVERYDAY_FLOOR = {
-    "en": (90, 90), "fr": (90, 90), "de": (90, 90), "it": (90, 90), "es": (90, 90), "pt": (90, 90),
-    "ar": (60, 60), "hi": (60, 60),
+    "en": (96.7, 96.7), "fr": (96.7, 96.7), "de": (93.3, 93.3), "it": (90.0, 90.0), "es": (83.3, 83.3),
+    "pt": (83.3, 80.0), "ar": (46.7, 46.7), "hi": (33.3, 33.3),
 }
 
 
@@ -35,8 +35,8 @@ def test_every_shipped_file_matches_the_manifest_and_fits(name):
 def test_everyday_sentences_stay_at_the_level_reached(shipped):
     results = everyday_accuracy(*shipped, everyday_set())
     for language, (named, auto) in EVERYDAY_FLOOR.items():
-        assert results[language][0] >= named - 100 / 30 + 1e-9, (language, results[language])
-        assert results[language][1] >= auto - 100 / 30 + 1e-9, (language, results[language])
+        assert results[language][0] >= named - 100 / 30 - 0.1, (language, results[language])
+        assert results[language][1] >= auto - 100 / 30 - 0.1, (language, results[language])
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +46,17 @@ def client():
     return application.create_app({"MODEL_SOURCE": str(MODELS)}).test_client()
 
 
-@pytest.mark.parametrize("body, sentiment, language", [
-    ({"text": "This is great!", "language": "US"}, "POSITIVE", "en"),
-    ({"text": "Je déteste les lundis", "language": "fr-FR"}, "NEGATIVE", "fr"),
-    ({"text": "I love it"}, "POSITIVE", "en"),
-    ({"text": "Das ist schrecklich"}, "NEGATIVE", "de"),
+# The README's examples with the scores it shows (rounded to two places there).
+@pytest.mark.parametrize("body, sentiment, language, scores", [
+    ({"text": "This is great!", "language": "US"}, "POSITIVE", "en", (0.87, 0.07, 0.07)),
+    ({"text": "Je déteste les lundis", "language": "fr-FR"}, "NEGATIVE", "fr", (0.02, 0.88, 0.10)),
+    ({"text": "I love it"}, "POSITIVE", "en", None),
+    ({"text": "Das ist schrecklich"}, "NEGATIVE", "de", None),
 ])
-def test_readme_examples_answer_as_shown(client, body, sentiment, language):
+def test_readme_examples_answer_as_shown(client, body, sentiment, language, scores):
     answer = client.post("/invocations", json=body).get_json()
     assert (answer["Sentiment"], answer["LanguageCode"]) == (sentiment, language), answer
     assert abs(sum(answer["SentimentScore"].values()) - 1.0) < 1e-9
+    if scores:
+        shown = dict(zip(("Positive", "Negative", "Neutral"), scores))
+        assert all(abs(answer["SentimentScore"][key] - value) <= 0.005 + 1e-9 for key, value in shown.items()), answer

@@ -68,9 +68,9 @@ def test_training_writes_verified_models_lexicons_and_a_manifest(corpus, tmp_pat
     assert entry["sha256"] == sha256_of(out / "en.ftz")
     assert entry["size"] == (out / "en.ftz").stat().st_size <= 2_000_000
     assert entry["lexicon"]["sha256"] == sha256_of(out / "en.lexicon.tsv")
-    own_emoji = len(recipe.OWN_EMOJI.read_text(encoding="utf-8").splitlines())
-    assert entry["lexicon"]["sources"] == [LEXICON, "sentiment/emoji.tsv (this project)"]
-    assert entry["lexicon"]["entries"] == 4 + own_emoji
+    assert entry["lexicon"]["sources"] == [LEXICON, "sentiment/lexicons/emoji.tsv (this project)",
+                                           "sentiment/lexicons/en.tsv (this project)"]
+    assert entry["lexicon"]["entries"] == len((out / "en.lexicon.tsv").read_text(encoding="utf-8").splitlines())
     assert sorted(entry["labels"]) == ["negative", "neutral", "positive"]
     assert entry["training_data"] == ["umsab/english (train+val)", "unlabelled/en (lexicon-labelled)"]
     assert entry["train_lines"] == len(tiny_lines("en")) + 3  # one silver line of each class
@@ -103,10 +103,20 @@ def test_inflected_forms_and_folded_accents_join_the_lexicon(tmp_path):
     assert lexicon.counts("o tempo está horrível") == (0, 1) and lexicon.counts("não é bom") == (0, 1)
 
 
+def test_own_lists_override_the_sources(tmp_path):
+    (tmp_path / "source.tsv").write_text("part\t1\nnul\t1\nnul\t-1\nbon\t1\n", encoding="utf-8")
+    (tmp_path / "own.tsv").write_text("part\t0\nnul\t-1\nbon\t-1\n", encoding="utf-8")
+    merge([tmp_path / "source.tsv"], normalize, tmp_path / "out.tsv", "fr", [tmp_path / "own.tsv"])
+    lexicon = Lexicon.load(tmp_path / "out.tsv", "fr")
+    assert "part" not in lexicon.polarities and "parts" not in lexicon.polarities
+    assert lexicon.polarities["nul"] == -1 and lexicon.polarities["bon"] == lexicon.polarities["bons"] == -1
+
+
 def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
     lexicon = recipe.build_lexicon(corpus, "en", [LEXICON], tmp_path / "en.tsv")
-    words = [line for line in (tmp_path / "en.tsv").read_text().splitlines() if line.isascii()]
-    assert words == ["awful\t-1", "bad\t-1", "great\t1", "love\t1"]
+    words = {line for line in (tmp_path / "en.tsv").read_text().splitlines() if line.isascii()}
+    assert {"awful\t-1", "bad\t-1", "great\t1", "love\t1", "hate\t-1"} <= words  # hate: this project's list
+    assert "sad\t1" not in words and "sad\t-1" not in words and "not one\t1" not in words
     assert lexicon.polarities["😡"] == -1  # this project's emoji list joins every lexicon
     assert lexicon.polarities["not"] == 0  # a negator
     assert recipe.build_lexicon(corpus, "en", [], tmp_path / "none.tsv") is None
