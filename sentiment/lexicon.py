@@ -60,13 +60,15 @@ class Lexicon:
     def counts(self, tokens):
         """Return the numbers of positive and negative lexicon words in normalised `tokens`, a word's
         polarity flipped when a negator comes just before it."""
-        if self._fold:
-            tokens = tokens.translate(_FOLD)
         positive = negative = 0
         since_negator = NEGATION_WINDOW + 1
         get = self.polarities.get
+        fold_accents = self._fold
         for token in tokens.split(" "):
             polarity = get(token)
+            # Folding only the tokens that miss and have accents costs less than folding the whole text.
+            if polarity is None and fold_accents and not token.isascii():
+                polarity = get(token.translate(_FOLD))
             if polarity is None:
                 since_negator += 1
                 continue

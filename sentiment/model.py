@@ -7,7 +7,6 @@ import fasttext
 from .data import LABELS
 from .lexicon import Lexicon
 
-SCORE_KEYS = ("Positive", "Negative", "Neutral", "Mixed")
 LABEL_PREFIX = "__label__"
 
 
@@ -50,12 +49,15 @@ class SentimentModel:
 
     def scores(self, tokens):
         """Return the calibrated Comprehend SentimentScore of normalised `tokens`: four floats summing to 1."""
+        pairs = self._pairs(tokens)
+        power = self._power
+        powered = [p**power for p, _ in pairs]
         # fastText adds 1e-5 to every probability; the rescaling makes the scores sum to exactly 1.
-        pairs = [(p**self._power, label) for p, label in self._pairs(tokens)]
-        total = sum(p for p, _ in pairs)
-        scores = dict.fromkeys(SCORE_KEYS, 0.0)
-        for p, label in pairs:
-            scores[self._keys[label]] = p / total
+        total = sum(powered)
+        scores = {"Positive": 0.0, "Negative": 0.0, "Neutral": 0.0, "Mixed": 0.0}
+        keys = self._keys
+        for q, (_, label) in zip(powered, pairs):
+            scores[keys[label]] = q / total
         return scores
 
 
