@@ -52,9 +52,13 @@ def _fit_and_predict(job):
                 [model.probabilities(tokens) for tokens in everyday])
 
 
-def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, processes=None):
+def _label(row):
+    return LABELS[max(range(len(row)), key=row.__getitem__)]
+
+
+def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
     """Return the out-of-fold results of `language`'s recipe `chosen`: per-fold macro-F1, out-of-fold
-    probabilities with their truth (every repeat), and per-fold-model everyday accuracy."""
+    probabilities with their truth, repeat and fold, and per-fold-model everyday accuracy."""
     pairs = recipes.umsab_pairs(data_dir, language)
     tokens = [normalize(text) for text, _ in pairs]
     everyday = [(normalize(text), label) for code, label, text in everyday_set() if code == language]
@@ -73,34 +77,34 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, pro
                 train_pairs = [pair for pair, f in zip(pairs, assignment) if f != fold] + extra
                 jobs.append((train_pairs, [tokens[i] for i in test], [t for t, _ in everyday], chosen,
                              lexicon_path, language))
-                held_out.append(test)
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
+                held_out.append((repeat, fold, test))
+        with multiprocessing.get_context("fork").Pool() as pool:
             outputs = pool.map(_fit_and_predict, jobs)
-    result = {"macro_f1": [], "rows": [], "truth": [], "fold": [], "everyday": [], "everyday_rows": []}
-    for number, (test, (rows, everyday_rows)) in enumerate(zip(held_out, outputs)):
+    result = {"macro_f1": [], "rows": [], "truth": [], "repeat": [], "fold": [], "everyday": []}
+    for (repeat, fold, test), (rows, everyday_rows) in zip(held_out, outputs):
         truth = [LABELS.index(pairs[i][1]) for i in test]
-        predicted = [LABELS[max(range(3), key=row.__getitem__)] for row in rows]
-        result["macro_f1"].append(metrics([LABELS[t] for t in truth], predicted)["macro_f1"])
+        result["macro_f1"].append(metrics([LABELS[t] for t in truth], [_label(row) for row in rows])["macro_f1"])
         result["rows"] += rows
         result["truth"] += truth
-        result["fold"] += [number] * len(rows)
-        result["everyday_rows"].append(everyday_rows)
+        result["repeat"] += [repeat] * len(rows)
+        result["fold"] += [fold] * len(rows)
         if everyday:
-            right = sum(LABELS[max(range(3), key=row.__getitem__)] == label
-                        for row, (_, label) in zip(everyday_rows, everyday))
+            right = sum(_label(row) == label for row, (_, label) in zip(everyday_rows, everyday))
             result["everyday"].append(100.0 * right / len(everyday))
     return result
 
 
 def calibrated_ece(result):
-    """Return the ECE of the out-of-fold rows, each fold scaled by a temperature fitted on the other folds."""
-    rows, truth, fold = result["rows"], result["truth"], result["fold"]
+    """Return the ECE of the out-of-fold rows, each fold scaled by a temperature fitted on the other folds of
+    its repeat (the other repeats hold the same texts)."""
+    rows, truth = result["rows"], result["truth"]
+    cells = list(zip(result["repeat"], result["fold"]))
     scaled = [None] * len(rows)
-    for number in sorted(set(fold)):
-        others = [i for i, f in enumerate(fold) if f != number]
+    for repeat, fold in sorted(set(cells)):
+        others = [i for i, (r, f) in enumerate(cells) if r == repeat and f != fold]
         temperature = fit_temperature([rows[i] for i in others], [truth[i] for i in others])
-        for i, f in enumerate(fold):
-            if f == number:
+        for i, cell in enumerate(cells):
+            if cell == (repeat, fold):
                 scaled[i] = scale(rows[i], temperature)
     return expected_calibration_error(scaled, truth)
 

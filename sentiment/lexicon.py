@@ -31,9 +31,9 @@ class Lexicon:
     """A word -> polarity (+1 or -1) map of one language, with that language's negators."""
 
     def __init__(self, polarities, language):
-        # Negators share the map (as NEGATOR) so that each token costs one lookup; "’" spellings too.
         self.entries = len(polarities)
         self._fold = language in ACCENTLESS
+        # Negators share the map (as NEGATOR) so that each token costs one lookup; "’" spellings too.
         negators = [fold(word, language) for word in NEGATORS.get(language, "").split()]
         negators += [word.replace("'", "’") for word in negators if "'" in word]
         self.polarities = {**polarities, **dict.fromkeys(negators, NEGATOR)}
