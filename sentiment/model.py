@@ -1,5 +1,6 @@
 """fastText sentiment and language-identification models, answering in the Amazon Comprehend shape."""
 
+import math
 from pathlib import Path
 
 import fasttext
@@ -63,10 +64,13 @@ class SentimentModel:
 
 def from_manifest(folder, language, entry):
     """Return the SentimentModel of `language`'s manifest `entry`, its files (and lexicon) in `folder`."""
+    temperature = entry.get("temperature", 1.0)
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < math.inf:
+        raise ValueError(f"temperature {temperature!r} is not a positive number")
     lexicon = entry.get("lexicon")
     if lexicon:
         lexicon = Lexicon.load(Path(folder) / Path(lexicon["file"]).name, language)
-    return SentimentModel(Path(folder) / Path(entry["file"]).name, lexicon, entry.get("temperature", 1.0))
+    return SentimentModel(Path(folder) / Path(entry["file"]).name, lexicon, temperature)
 
 
 class LanguageIdentifier:

@@ -60,7 +60,7 @@ SILVER = {"en": {"unlabelled/en": 100}, "fr": {"unlabelled/fr": 100}, "de": {"un
 
 
 def recipe(language):
-    """Return the recipe of `language`: fastText settings, extra corpora and lexicon sources."""
+    """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources and silver folders."""
     return {"train": {**TRAIN, **TUNED.get(language, {})}, "quantize": QUANTIZE,
             "extra": EXTRA.get(language, {}), "lexicons": LEXICONS.get(language, []),
             "silver": SILVER.get(language, {})}

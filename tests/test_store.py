@@ -12,6 +12,7 @@ import threading
 import time
 
 import boto3
+import pytest
 from moto import mock_aws
 
 from conftest import ROOT, free_port
@@ -93,6 +94,18 @@ def test_a_tampered_lexicon_is_refused_with_its_model(make_app, tiny_models, tmp
     assert "en" not in paths and "en.lexicon.tsv" in errors["en"] and "fr" in paths
     ping = make_app(MODEL_SOURCE=str(source), MODEL_CACHE_DIR=str(tmp_path / "app-cache")).test_client().get("/ping")
     assert ping.status_code == 503 and "en.lexicon.tsv" in ping.get_json()["errors"]["en"]
+
+
+@pytest.mark.parametrize("temperature", [0, -1.5, "2", None, True])
+def test_a_bad_temperature_is_refused_with_its_reason(make_app, tiny_models, tmp_path, temperature):
+    source = copy_source(tiny_models, tmp_path)
+    manifest = json.loads((source / "manifest.json").read_text())
+    manifest["models"]["en"]["temperature"] = temperature
+    (source / "manifest.json").write_text(json.dumps(manifest))
+    client = make_app(MODEL_SOURCE=str(source)).test_client()
+    ping = client.get("/ping")
+    assert ping.status_code == 503 and "temperature" in ping.get_json()["errors"]["en"]
+    assert client.post("/invocations", json={"text": "c'est génial", "language": "fr"}).status_code == 200
 
 
 def test_truncated_file_fails_on_size(tiny_models, tmp_path):
