@@ -54,7 +54,7 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
                                 *(f"{folder} (lexicon-labelled)" for folder in chosen["silver"])],
               "train_lines": len(pairs), "cv": cv.summary(result)}
     if lexicon:
-        own = [f"sentiment/lexicons/{path.name} (this project)" for path in own_lexicons(language)]
+        own = [f"sentiment/lexicons/{own.name} (this project)" for own in own_lexicons(language)]
         fields["lexicon"] = entry(lexicon_path, sources=[*chosen["lexicons"], *own], entries=lexicon.entries)
     return entry(path, **fields, version=datetime.date.today().isoformat())
 
