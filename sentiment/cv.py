@@ -64,11 +64,9 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
     everyday = [(normalize(text), label) for code, label, text in everyday_set() if code == language]
     with tempfile.TemporaryDirectory() as tmp:
         lexicon_path = Path(tmp) / "lexicon.tsv"
-        lexicon = recipes.build_lexicon(data_dir, language, chosen["lexicons"], lexicon_path)
+        lexicon, extra = recipes.lexicon_and_extras(data_dir, language, chosen, lexicon_path)
         if not lexicon:
             lexicon_path = None
-        extra = recipes.extra_pairs(data_dir, chosen["extra"])
-        extra += recipes.silver_pairs(data_dir, chosen["silver"], lexicon)
         jobs, held_out = [], []
         for repeat in range(repeats):
             assignment = fold_of([label for _, label in pairs], folds, repeat)

@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from .text import normalize
+
 # Words that flip the polarity of a lexicon word up to NEGATION_WINDOW tokens after them ("not bad",
 # "nicht gut", "pas mal"), as normalize writes them (lower case; "don't" is one token).
 NEGATORS = {
@@ -113,7 +115,7 @@ def inflect(word, language):
     return []
 
 
-def _entries(path, normalize, language):
+def _entries(path, language):
     """Yield the (token, polarity) entries of a lexicon file that `normalize` keeps as one token."""
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         word, _, polarity = line.partition("\t")
@@ -122,20 +124,20 @@ def _entries(path, normalize, language):
             yield token, polarity
 
 
-def merge(sources, normalize, out, language=None, overrides=()):
+def merge(sources, out, language=None, overrides=()):
     """Write the union of lexicon files `sources` to `out` (via a `.part` file), each word as `normalize`
     tokenises it, a word two sources disagree on left out; then `overrides` (word<TAB>1, -1, or 0 to
     remove a word), then the inflected forms of `language` that no entry lists (two inflections that
     disagree are left out)."""
     polarities, conflicts = {}, set()
     for source in sources:
-        for token, polarity in _entries(source, normalize, language):
+        for token, polarity in _entries(source, language):
             if polarities.setdefault(token, polarity) != polarity:
                 conflicts.add(token)
     for token in conflicts:
         del polarities[token]
     for source in overrides:
-        for token, polarity in _entries(source, normalize, language):
+        for token, polarity in _entries(source, language):
             polarities[token] = polarity
     polarities = {token: polarity for token, polarity in polarities.items() if polarity != "0"}
     inflected, conflicts = {}, set()

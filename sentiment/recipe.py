@@ -146,8 +146,15 @@ def build_lexicon(data_dir, language, sources, path):
     `path`; return the Lexicon, or None when the recipe names no sources."""
     if not sources:
         return None
-    merge([Path(data_dir) / source for source in sources], normalize, path, language, own_lexicons(language))
+    merge([Path(data_dir) / source for source in sources], path, language, own_lexicons(language))
     return Lexicon.load(path, language)
+
+
+def lexicon_and_extras(data_dir, language, chosen, path):
+    """Build recipe `chosen`'s lexicon into `path`; return it (or None) and the (text, label) pairs its extra
+    corpora and silver folders add to the UMSAB lines."""
+    lexicon = build_lexicon(data_dir, language, chosen["lexicons"], path)
+    return lexicon, extra_pairs(data_dir, chosen["extra"]) + silver_pairs(data_dir, chosen["silver"], lexicon)
 
 
 # glibc's mallopt parameter M_PERTURB: new allocations are filled with 0xFF ^ its value.

@@ -16,8 +16,7 @@ from . import cv
 from .calibration import fit_temperature
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
-from .recipe import (build_lexicon, extra_pairs, own_lexicons, recipe, require_corpora, silver_pairs, train, training_lines,
-                     umsab_pairs)
+from .recipe import lexicon_and_extras, own_lexicons, recipe, require_corpora, train, training_lines, umsab_pairs
 from .store import MANIFEST, sha256_of
 
 LID_FILE = "lid.176.ftz"
@@ -44,9 +43,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
     result = cv.cross_validate(data_dir, language, chosen, folds, repeats)
     temperature = fit_temperature(result["rows"], result["truth"])
     lexicon_path = out / f"{language}.lexicon.tsv"
-    lexicon = build_lexicon(data_dir, language, chosen["lexicons"], lexicon_path)
-    pairs = (umsab_pairs(data_dir, language) + extra_pairs(data_dir, chosen["extra"])
-             + silver_pairs(data_dir, chosen["silver"], lexicon))
+    lexicon, extra = lexicon_and_extras(data_dir, language, chosen, lexicon_path)
+    pairs = umsab_pairs(data_dir, language) + extra
     path = out / f"{language}.ftz"
     train(training_lines(pairs, lexicon), path, chosen["train"], chosen["quantize"])
     fields = {"language": language, "labels": SentimentModel(path).labels, "temperature": round(temperature, 4),

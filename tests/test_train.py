@@ -92,13 +92,13 @@ def test_silver_lines_are_labelled_by_the_lexicon_and_capped_per_class(corpus, t
 
 def test_inflected_forms_and_folded_accents_join_the_lexicon(tmp_path):
     (tmp_path / "de.tsv").write_text("schön\t1\nschöne\t-1\nböse\t-1\n", encoding="utf-8")
-    merge([tmp_path / "de.tsv"], normalize, tmp_path / "out.tsv", "de")
+    merge([tmp_path / "de.tsv"], tmp_path / "out.tsv", "de")
     lexicon = Lexicon.load(tmp_path / "out.tsv", "de")
     assert lexicon.polarities["schönsten"] == 1 and lexicon.polarities["bösen"] == -1
     assert lexicon.polarities["schöne"] == -1  # a listed form wins over an inflection
     assert "schöner" not in lexicon.polarities  # schön + er and schöne + r disagree
     (tmp_path / "pt.tsv").write_text("horrivel\t-1\nbom\t1\n", encoding="utf-8")
-    merge([tmp_path / "pt.tsv"], normalize, tmp_path / "pt-out.tsv", "pt")
+    merge([tmp_path / "pt.tsv"], tmp_path / "pt-out.tsv", "pt")
     lexicon = Lexicon.load(tmp_path / "pt-out.tsv", "pt")
     assert lexicon.counts("o tempo está horrível") == (0, 1) and lexicon.counts("não é bom") == (0, 1)
 
@@ -106,7 +106,7 @@ def test_inflected_forms_and_folded_accents_join_the_lexicon(tmp_path):
 def test_own_lists_override_the_sources(tmp_path):
     (tmp_path / "source.tsv").write_text("part\t1\nnul\t1\nnul\t-1\nbon\t1\n", encoding="utf-8")
     (tmp_path / "own.tsv").write_text("part\t0\nnul\t-1\nbon\t-1\n", encoding="utf-8")
-    merge([tmp_path / "source.tsv"], normalize, tmp_path / "out.tsv", "fr", [tmp_path / "own.tsv"])
+    merge([tmp_path / "source.tsv"], tmp_path / "out.tsv", "fr", [tmp_path / "own.tsv"])
     lexicon = Lexicon.load(tmp_path / "out.tsv", "fr")
     assert "part" not in lexicon.polarities and "parts" not in lexicon.polarities
     assert lexicon.polarities["nul"] == -1 and lexicon.polarities["bon"] == lexicon.polarities["bons"] == -1
