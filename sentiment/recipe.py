@@ -15,6 +15,8 @@ from .lexicon import Lexicon, merge
 from .model import model_input
 from .text import normalize
 
+# The distribution (requirements-dev.txt) whose `fasttext` module trains; serving needs only prediction.
+TRAINER = "fasttext-numpy2"
 # Shared by every language; thread=1 with a fixed seed makes a rerun reproduce the same model.
 TRAIN = {"epoch": 20, "lr": 0.5, "wordNgrams": 2, "dim": 10, "minn": 4, "maxn": 4, "bucket": 200_000,
          "loss": "softmax", "thread": 1, "seed": 0, "verbose": 0}

@@ -16,7 +16,7 @@ from . import cv
 from .calibration import fit_temperature
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
-from .recipe import lexicon_and_extras, own_lexicons, recipe, require_corpora, train, training_lines, umsab_pairs
+from .recipe import TRAINER, lexicon_and_extras, own_lexicons, recipe, require_corpora, train, training_lines, umsab_pairs
 from .store import MANIFEST, sha256_of
 
 LID_FILE = "lid.176.ftz"
@@ -31,7 +31,7 @@ def entry(path, **fields):
 
 def write_manifest(out, models):
     """Write `out/manifest.json` (via a `.part` file) listing `models`."""
-    manifest = {"fasttext_version": version("fasttext"), "models": models}
+    manifest = {"fasttext_version": f"{TRAINER} {version(TRAINER)}", "models": models}
     part = out / (MANIFEST + ".part")
     part.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(part, out / MANIFEST)

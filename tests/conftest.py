@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -16,6 +17,7 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent  # the venv the suite runs in: .venv-dev
 GUNICORN = (ROOT / "Procfile").read_text().split("web:", 1)[1].split()
 # Importing application builds the module-level app; keep its cache out of the shared temp folder.
 os.environ.setdefault("MODEL_CACHE_DIR", tempfile.mkdtemp(prefix="sentiment-test-cache-"))
@@ -208,7 +210,7 @@ def start(tiny_models, cache, port, web_concurrency=2):
     workers are up and /ping is 200."""
     env = {**os.environ, "PORT": str(port), "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
            "MODEL_CACHE_DIR": str(cache), "GUNICORN_TIMEOUT": "10", "WEB_CONCURRENCY": str(web_concurrency),
-           "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"}
+           "PATH": f"{BIN}:{os.environ['PATH']}"}
     master = subprocess.Popen(GUNICORN, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
     deadline = time.monotonic() + 60

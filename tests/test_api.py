@@ -209,6 +209,18 @@ def test_log_records_are_json_lines_with_their_extra_fields():
     assert line["level"] == "ERROR" and line["message"] == "model not loaded" and line["model"] == "de"
 
 
+def test_https_redirect_sends_plain_http_from_the_load_balancer_to_https(make_app):
+    client = make_app(HTTPS_REDIRECT=True).test_client()
+    page = client.get("/?x=1", headers={"X-Forwarded-Proto": "http", "Host": "api.example.com"})
+    assert page.status_code == 301 and page.headers["Location"] == "https://api.example.com/?x=1"
+    post = client.post("/invocations", json={"text": "good"}, headers={"X-Forwarded-Proto": "http"})
+    assert post.status_code == 308 and post.headers["Location"] == "https://localhost/invocations"
+    assert client.post("/invocations", json={"text": "good"}, headers={"X-Forwarded-Proto": "https"}).status_code == 200
+    assert client.get("/ping").status_code == 200  # the load balancer's health check
+    plain = make_app().test_client().get("/", headers={"X-Forwarded-Proto": "http"})
+    assert plain.status_code == 200
+
+
 def test_request_ids_are_generated_when_absent(client):
     first, second = (client.get("/ping").headers["X-Request-Id"] for _ in range(2))
     assert len(first) == 16 and first != second

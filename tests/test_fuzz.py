@@ -3,7 +3,7 @@
 import os
 import subprocess
 
-from conftest import ROOT, free_port, kill, start
+from conftest import BIN, ROOT, free_port, kill, start
 
 EXAMPLES = 40  # per operation and phase: enough to find shape bugs, small enough for CI
 SEED = 20261124  # fixed, so that a failure reproduces; change it to explore further
@@ -14,7 +14,7 @@ def test_schemathesis_finds_no_server_error_and_no_contract_violation(tiny_model
     master = start(tiny_models, tmp_path / "cache", port)
     try:
         run = subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "schemathesis"), "run", str(ROOT / "openapi.yaml"),
+            [str(BIN / "schemathesis"), "run", str(ROOT / "openapi.yaml"),
              "--url", f"http://127.0.0.1:{port}", "--max-examples", str(EXAMPLES), "--seed", str(SEED),
              "--checks", "all",
              # A well-formed text may be in a language without a model: that 400 is by design.
