@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Flask, current_app, g, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from sentiment import languages
+from sentiment import languages, sigv4
 from sentiment.model import LanguageIdentifier, from_manifest, sentiment
 from sentiment.store import Store
 from sentiment.text import normalize
@@ -32,6 +32,8 @@ DOWNLOAD_RETRIES = int(os.environ.get("DOWNLOAD_RETRIES", 3))  # attempts per fi
 DOWNLOAD_BACKOFF = float(os.environ.get("DOWNLOAD_BACKOFF", 0.5))  # seconds before the 2nd attempt, doubling
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 API_KEYS = os.environ.get("API_KEYS", "")  # comma-separated; empty: no authentication
+# ACCESS_KEY_ID:SECRET_ACCESS_KEY pairs, comma-separated, whose SigV4 signatures the Comprehend endpoint accepts.
+SIGV4_CREDENTIALS = os.environ.get("SIGV4_CREDENTIALS", "")
 # "true": redirect what the load balancer received over plain HTTP (X-Forwarded-Proto: http) to HTTPS.
 HTTPS_REDIRECT = os.environ.get("HTTPS_REDIRECT", "false").lower() == "true"
 
@@ -40,15 +42,17 @@ DRAIN_LIMIT = 16 * 1024 * 1024  # bytes of a refused body read and dropped at mo
 COMPREHEND_TARGET = "Comprehend_20171127."
 COMPREHEND_JSON = "application/x-amz-json-1.1"
 COMPREHEND_BATCH_LIMIT = 25  # documents per BatchDetectSentiment, as Comprehend
+# A client's X-Request-Id is kept only when short and plain: it is echoed in a header and written to the log.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 # Our error codes as the exceptions Comprehend raises; any other is an InvalidRequestException.
 COMPREHEND_ERRORS = {
     "text_too_long": "TextSizeLimitExceededException",
     "unsupported_language": "UnsupportedLanguageException",
     "batch_too_large": "BatchSizeLimitExceededException",
     "unauthorized": "UnrecognizedClientException",
+    "invalid_signature": "InvalidSignatureException",
     "model_unavailable": "InternalServerException",
 }
-SIGV4_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 
 log = logging.getLogger("sentiment")
 
@@ -72,6 +76,8 @@ class JsonFormatter(logging.Formatter):
         line = {"time": round(record.created, 3), "level": record.levelname, "logger": record.name,
                 "message": record.getMessage()}
         line.update((k, v) for k, v in vars(record).items() if k not in self._standard)
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
 
 
@@ -255,6 +261,19 @@ def _comprehend(service, operation, body):
     raise ApiError(400, "invalid_request", f"unsupported operation {operation!r}")
 
 
+def _verify_signature(credentials):
+    """Raise the ApiError of a Comprehend request whose SigV4 signature does not verify against `credentials`."""
+    headers = {}
+    for name, value in request.headers.items():
+        headers.setdefault(name.lower(), []).append(value)
+    try:
+        sigv4.verify(credentials, request.method, request.path, request.query_string.decode("latin-1"), headers,
+                     request.get_data(cache=True))
+    except sigv4.SignatureError as error:
+        code = "unauthorized" if error.kind == "UnrecognizedClientException" else "invalid_signature"
+        raise ApiError(403, code, error.message) from None
+
+
 def _drain_body():
     """Read and drop what is left of a refused body (bounded), so that a proxy still sending it gets the
     413 instead of a reset connection (nginx would answer 502)."""
@@ -274,7 +293,7 @@ def create_app(config=None):
     app.config.from_mapping(
         MODEL_SOURCE=MODEL_SOURCE, MODEL_CACHE_DIR=MODEL_CACHE_DIR, LANGUAGES=LANGUAGES,
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, MAX_BATCH_SIZE=MAX_BATCH_SIZE, MAX_TEXT_BYTES=MAX_TEXT_BYTES,
-        API_KEYS=API_KEYS, HTTPS_REDIRECT=HTTPS_REDIRECT,
+        API_KEYS=API_KEYS, SIGV4_CREDENTIALS=SIGV4_CREDENTIALS, HTTPS_REDIRECT=HTTPS_REDIRECT,
         DOWNLOAD_TIMEOUT=DOWNLOAD_TIMEOUT, DOWNLOAD_RETRIES=DOWNLOAD_RETRIES, DOWNLOAD_BACKOFF=DOWNLOAD_BACKOFF,
         LOG_LEVEL=LOG_LEVEL,
     )
@@ -284,11 +303,18 @@ def create_app(config=None):
     configure_logging(app.config["LOG_LEVEL"])
     service = Service(app.config)
     api_keys = [key.strip() for key in app.config["API_KEYS"].split(",") if key.strip()]
+    if app.config["API_KEYS"].strip() and not api_keys:
+        raise ValueError("API_KEYS is set but names no key: refusing to start without the authentication it asks for")
+    try:
+        sigv4_credentials = sigv4.parse_credentials(app.config["SIGV4_CREDENTIALS"])
+    except ValueError as error:
+        raise ValueError(f"SIGV4_CREDENTIALS: {error}; refusing to start") from None
     contract = (ROOT / "openapi.yaml").read_text(encoding="utf-8")
     @app.before_request
     def start_timer():
         g.start = time.perf_counter()
-        g.request_id = request.headers.get("X-Request-Id") or os.urandom(8).hex()
+        request_id = request.headers.get("X-Request-Id", "")
+        g.request_id = request_id if REQUEST_ID.fullmatch(request_id) else os.urandom(8).hex()
 
     if app.config["HTTPS_REDIRECT"]:
         @app.before_request
@@ -305,11 +331,15 @@ def create_app(config=None):
         response.headers["X-Content-Type-Options"] = "nosniff"
         # Written straight to stdout in the JsonFormatter's shape: logging's machinery would cost more
         # per request than the inference does.
-        sys.stdout.write(json.dumps({
+        line = json.dumps({
             "time": round(time.time(), 3), "level": "INFO", "logger": "sentiment.access", "message": "request",
             "method": request.method, "path": request.path, "status": response.status_code,
             "latency_ms": round((time.perf_counter() - g.start) * 1000, 3), "request_id": g.request_id,
-        }) + "\n")
+        }) + "\n"
+        try:
+            sys.stdout.write(line)
+        except (OSError, ValueError):
+            pass  # a full disk or a closed pipe loses the log line, not the answer (nor /ping)
         return response
 
     @app.errorhandler(ApiError)
@@ -328,7 +358,7 @@ def create_app(config=None):
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
-        log.exception("unhandled error")
+        log.exception("unhandled error", extra={"request_id": g.get("request_id"), "path": request.path})
         return _json({"error": {"code": "internal_error", "message": "internal error"}}, 500)
 
     @app.get("/")
@@ -358,10 +388,11 @@ def create_app(config=None):
         """Amazon Comprehend's AWS JSON 1.1 protocol, so that boto3's Comprehend client works unchanged."""
         target = request.headers.get("X-Amz-Target", "")
         try:
-            if api_keys:
-                access_key = SIGV4_CREDENTIAL.search(request.headers.get("Authorization", ""))
-                if not _known_key(api_keys, access_key and access_key.group(1)):
-                    raise ApiError(400, "unauthorized", "The security token included in the request is invalid.")
+            if sigv4_credentials:
+                _verify_signature(sigv4_credentials)
+            elif api_keys:
+                raise ApiError(403, "unauthorized", "this endpoint verifies AWS signatures only: API_KEYS are for "
+                               "/invocations, and SIGV4_CREDENTIALS is not set")
             if not target.startswith(COMPREHEND_TARGET):
                 raise ApiError(400, "invalid_request", "POST / takes Comprehend requests (X-Amz-Target: "
                                f"{COMPREHEND_TARGET}<Operation>); send JSON to /invocations")
@@ -372,7 +403,7 @@ def create_app(config=None):
             status, answer = 200, _comprehend(service, target[len(COMPREHEND_TARGET) :], body)
         except ApiError as error:
             kind = COMPREHEND_ERRORS.get(error.code, "InvalidRequestException")
-            status, answer = (500 if error.status >= 500 else 400), {"__type": kind, "Message": error.message}
+            status, answer = (500 if error.status >= 500 else error.status), {"__type": kind, "Message": error.message}
         return app.response_class(json.dumps(answer, ensure_ascii=False), status=status, mimetype=COMPREHEND_JSON)
 
     @app.post("/invocations")

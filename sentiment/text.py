@@ -1,12 +1,13 @@
-"""Text normalisation shared by training and serving."""
+"""Text normalisation shared by training and serving: its cost is linear in the text, whatever the text."""
 
 import html
 import re
 
-from bs4 import BeautifulSoup
-
-_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
-_MARKUP = re.compile(r"<[a-zA-Z/!][^>]*>")
+# A surrogate pair as two escapes (an emoji), or any one escape.
+_ESCAPE = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\u([0-9a-f]{4})", re.IGNORECASE)
+# A tag or comment: it ends at the first ">" and never spans a "<", so that each character is scanned by one
+# attempt at most (an HTML parser, or "[^>]*", rescans the rest of the text from every unclosed "<").
+_MARKUP = re.compile(r"<[a-zA-Z/!][^<>]*>")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"@\w+")
 _REPEAT = re.compile(r"(.)\1\1\1+")  # as (.)\1{3,}, but 1.6x faster in re
@@ -25,7 +26,12 @@ _TOKEN = re.compile(
 
 
 def _decode_escape(match):
-    return chr(int(match.group(1), 16))
+    if match.group(3) is None:
+        high, low = int(match.group(1), 16), int(match.group(2), 16)
+        return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+    code = int(match.group(3), 16)
+    # A lone surrogate is not a character: it would make the text invalid UTF-8.
+    return "" if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def normalize(text):
@@ -33,8 +39,8 @@ def normalize(text):
     # The UMSAB corpora carry literal "\u2019"-style escapes; real requests carry the characters.
     if "\\u" in text:
         text = _ESCAPE.sub(_decode_escape, text)
-    if "<" in text and _MARKUP.search(text):
-        text = BeautifulSoup(text, "html.parser").get_text(" ")
+    if "<" in text:
+        text = _MARKUP.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
     text = text.lower()

@@ -205,12 +205,12 @@ def workers(master):
     return sorted(int(pid) for pid in out.split())
 
 
-def start(tiny_models, cache, port, web_concurrency=2):
-    """Start gunicorn as the Procfile runs it, on the tiny en and fr models; return its master once all its
-    workers are up and /ping is 200."""
+def start(tiny_models, cache, port, web_concurrency=2, **settings):
+    """Start gunicorn as the Procfile runs it, on the tiny en and fr models and any other `settings`; return
+    its master once all its workers are up and /ping is 200."""
     env = {**os.environ, "PORT": str(port), "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
            "MODEL_CACHE_DIR": str(cache), "GUNICORN_TIMEOUT": "10", "WEB_CONCURRENCY": str(web_concurrency),
-           "PATH": f"{BIN}:{os.environ['PATH']}"}
+           "PATH": f"{BIN}:{os.environ['PATH']}", **settings}
     master = subprocess.Popen(GUNICORN, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
     deadline = time.monotonic() + 60

@@ -4,6 +4,7 @@ import json
 import logging
 
 import pytest
+from bs4 import BeautifulSoup
 
 import application
 
@@ -34,12 +35,16 @@ def assert_scores(scores):
 
 def test_welcome_page_has_heading_and_try_it_form(client):
     response = client.get("/")
-    page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<h1>Welcome to your Sentiment Analysis Tool</h1>" in page
-    assert '<form id="try-it">' in page and '<option value="auto">' in page and '<option value="fr">' in page
-    assert "http://" not in page and "https://" not in page  # no CDN: works offline
-    assert client.get("/static/app.js").status_code == 200
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert page.h1.get_text() == "Welcome to your Sentiment Analysis Tool"
+    form = page.find("form", id="try-it")
+    assert [option["value"] for option in form.find_all("option")][:1] == ["auto"]
+    assert {"en", "fr"} <= {option["value"] for option in form.find_all("option")}
+    assert form.find("textarea") and form.find("button")
+    links = [tag.get("src") or tag.get("href") for tag in page.find_all(["script", "link", "img", "a"])]
+    assert links and all(link.startswith("/") for link in links if link)  # no CDN: works offline
+    assert all(client.get(link).status_code == 200 for link in links if link and link.startswith("/static/"))
 
 
 def test_ping_is_ready_with_languages_and_versions(client):
@@ -116,6 +121,13 @@ def test_batch_detects_each_language_and_reports_unsupported_ones_per_item(clien
     body = post(client, {"texts": texts}).get_json()
     assert [(r["Index"], r["LanguageCode"]) for r in body["ResultList"]] == [(0, "en"), (1, "fr")]
     assert [(e["Index"], e["ErrorCode"]) for e in body["ErrorList"]] == [(2, "UNSUPPORTED_LANGUAGE")]
+
+
+def test_escapes_and_broken_markup_are_answered_not_500(client):
+    texts = ["\\ud83d\\ude00 so good", "\\ud83d alone", "<![ > good", "<b>" + "<a " * 1600, "x<" * 2400]
+    reply = client.post("/invocations", json={"texts": texts, "language": "en"})
+    assert reply.status_code == 200
+    assert [item["Index"] for item in reply.get_json()["ResultList"]] == [0, 1, 2, 3, 4]
 
 
 def test_batch_size_limit_is_configurable(make_app):
@@ -200,6 +212,38 @@ def test_each_request_is_logged_as_one_json_line(client, capsys):
     assert line["method"] == "POST" and line["path"] == "/invocations" and line["status"] == 200
     assert line["request_id"] == "abc123" and line["latency_ms"] >= 0
     assert "good" not in json.dumps(line)
+
+
+@pytest.mark.parametrize("sent, kept", [("req-1_a.B", True), ("x" * 128, True), ("x" * 129, False),
+                                         ("x" * 4000, False), ("two words", False), ("é", False), ("", False)])
+def test_only_short_plain_request_ids_are_kept(client, sent, kept):
+    echoed = client.get("/ping", headers={"X-Request-Id": sent}).headers["X-Request-Id"]
+    assert (echoed == sent) if kept else (echoed != sent and len(echoed) == 16)
+
+
+def test_unhandled_errors_log_their_traceback_and_request_id(make_app, monkeypatch, caplog):
+    client = make_app().test_client()
+
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(application.Service, "classify", broken)
+    response = client.post("/invocations", json={"text": "good"}, headers={"X-Request-Id": "trace-me"})
+    assert response.status_code == 500 and response.get_json()["error"]["code"] == "internal_error"
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    error = json.loads(application.JsonFormatter().format(record))
+    assert error["request_id"] == "trace-me" and error["path"] == "/invocations"
+    assert "RuntimeError: boom" in error["traceback"] and "classify" not in response.get_data(as_text=True)
+
+
+def test_an_unwritable_log_does_not_fail_requests(client, monkeypatch):
+    class Full:
+        def write(self, line):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("sys.stdout", Full())
+    assert client.get("/ping").status_code == 200
+    assert post(client, {"text": "good", "language": "en"}).status_code == 200
 
 
 def test_log_records_are_json_lines_with_their_extra_fields():

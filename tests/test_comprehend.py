@@ -1,11 +1,20 @@
-"""boto3's own Comprehend client against the service, and API keys on both entry points."""
+"""boto3's own Comprehend client against the service, its SigV4 verification, and API keys."""
 
+import datetime
+import json
 import threading
 
 import boto3
+import botocore.auth
 import pytest
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from werkzeug.serving import make_server
+
+KEYS = "AKIDGOOD:right-secret, AKIDTWO:other-secret"
 
 
 @pytest.fixture
@@ -13,13 +22,13 @@ def serve(make_app):
     """Serve an app on the tiny models on loopback; return a function making boto3 Comprehend clients for it."""
     servers = []
 
-    def start(access_key="AKIDEXAMPLE", **config):
+    def start(access_key="AKIDEXAMPLE", secret="not-checked", **config):
         server = make_server("127.0.0.1", 0, make_app(**config), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         url = f"http://127.0.0.1:{server.server_port}"
         return boto3.client("comprehend", endpoint_url=url, region_name="us-east-1", aws_access_key_id=access_key,
-                            aws_secret_access_key="not-checked"), url
+                            aws_secret_access_key=secret), url
 
     yield start
     for server in servers:
@@ -74,21 +83,82 @@ def test_comprehend_exceptions(serve):
 
 def test_non_comprehend_post_to_root_is_an_invalid_request(serve):
     _, url = serve()
-    import requests
-
     reply = requests.post(url, json={"text": "good"})
     assert reply.status_code == 400
     assert reply.json()["__type"] == "InvalidRequestException"
 
 
-def test_api_keys_accept_a_configured_access_key_id_and_refuse_others(serve):
-    comprehend, url = serve(access_key="key-two", API_KEYS="key-one, key-two")
-    assert comprehend.detect_sentiment(Text="great", LanguageCode="en")["Sentiment"] == "POSITIVE"
-    stranger = boto3.client("comprehend", endpoint_url=url, region_name="us-east-1",
-                            aws_access_key_id="someone-else", aws_secret_access_key="x")
+def error_code(call):
     with pytest.raises(ClientError) as refused:
-        stranger.detect_sentiment(Text="great", LanguageCode="en")
-    assert refused.value.response["Error"]["Code"] == "UnrecognizedClientException"
+        call()
+    return refused.value.response["Error"]["Code"], refused.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_sigv4_accepts_the_right_secret_and_refuses_the_wrong_one_or_an_unknown_key(serve):
+    comprehend, url = serve(access_key="AKIDTWO", secret="other-secret", SIGV4_CREDENTIALS=KEYS)
+    assert comprehend.detect_sentiment(Text="great", LanguageCode="en")["Sentiment"] == "POSITIVE"
+    assert len(comprehend.batch_detect_sentiment(TextList=["great", "awful"], LanguageCode="en")["ResultList"]) == 2
+    wrong = boto3.client("comprehend", endpoint_url=url, region_name="eu-west-1", aws_access_key_id="AKIDGOOD",
+                         aws_secret_access_key="wrong-secret")
+    assert error_code(lambda: wrong.detect_sentiment(Text="great", LanguageCode="en")) == \
+        ("InvalidSignatureException", 403)
+    stranger = boto3.client("comprehend", endpoint_url=url, region_name="eu-west-1", aws_access_key_id="AKIDELSE",
+                            aws_secret_access_key="right-secret")
+    assert error_code(lambda: stranger.detect_sentiment(Text="great", LanguageCode="en")) == \
+        ("UnrecognizedClientException", 403)
+
+
+def signed(url, target, body, key="AKIDGOOD", secret="right-secret"):
+    """Return the headers boto3 would send for a Comprehend `target` with `body`, signed now."""
+    request = AWSRequest(method="POST", url=url + "/", data=body, headers={
+        "X-Amz-Target": f"Comprehend_20171127.{target}", "Content-Type": "application/x-amz-json-1.1"})
+    SigV4Auth(Credentials(key, secret), "comprehend", "us-east-1").add_auth(request)
+    return dict(request.headers.items())
+
+
+def test_forged_altered_replayed_and_stale_signatures_are_refused(serve, monkeypatch):
+    _, url = serve(SIGV4_CREDENTIALS=KEYS)
+    body = json.dumps({"Text": "great", "LanguageCode": "en"})
+
+    def send(headers, data=body):
+        reply = requests.post(url + "/", data=data, headers=headers, timeout=5)
+        return reply.json().get("__type", "OK"), reply.status_code
+
+    headers = signed(url, "DetectSentiment", body)
+    assert send(headers) == ("OK", 200)
+    assert send(headers, body.replace("great", "awful")) == ("InvalidSignatureException", 403)
+    zeroed = {**headers, "Authorization": headers["Authorization"].rsplit("=", 1)[0] + "=" + "0" * 64}
+    assert send(zeroed) == ("InvalidSignatureException", 403)
+    other_operation = {**headers, "X-Amz-Target": "Comprehend_20171127.DetectDominantLanguage"}
+    assert send(other_operation) == ("InvalidSignatureException", 403)
+    assert send({k: v for k, v in headers.items() if k != "Authorization"}) == ("UnrecognizedClientException", 403)
+    bearer = {**headers, "Authorization": "Bearer AKIDGOOD"}
+    assert send(bearer) == ("InvalidSignatureException", 403)
+    for when in (datetime.datetime(2016, 1, 1, tzinfo=datetime.timezone.utc),
+                 datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=6)):
+        monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda when=when: when)
+        assert send(signed(url, "DetectSentiment", body)) == ("InvalidSignatureException", 403)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime",
+                        lambda: datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=4))
+    assert send(signed(url, "DetectSentiment", body)) == ("OK", 200)
+
+
+def test_api_keys_are_not_access_key_ids(serve):
+    comprehend, _ = serve(access_key="key-one", API_KEYS="key-one", SIGV4_CREDENTIALS=KEYS)
+    assert error_code(lambda: comprehend.detect_sentiment(Text="great", LanguageCode="en")) == \
+        ("UnrecognizedClientException", 403)
+    unsigned, _ = serve(access_key="key-one", API_KEYS="key-one")
+    assert error_code(lambda: unsigned.detect_sentiment(Text="great", LanguageCode="en")) == \
+        ("UnrecognizedClientException", 403)
+
+
+@pytest.mark.parametrize("setting, value", [("API_KEYS", ", "), ("SIGV4_CREDENTIALS", " , "),
+                                            ("SIGV4_CREDENTIALS", "AKIDGOOD"), ("SIGV4_CREDENTIALS", "AKIDGOOD:"),
+                                            ("SIGV4_CREDENTIALS", "AKIDGOOD:s3cr3t,:orphan-secret")])
+def test_settings_that_name_keys_but_hold_none_refuse_to_start(make_app, setting, value):
+    with pytest.raises(ValueError, match=f"^{setting}") as refused:
+        make_app(**{setting: value})
+    assert "s3cr3t" not in str(refused.value) and "orphan-secret" not in str(refused.value)
 
 
 def test_api_keys_guard_invocations_only(make_app):

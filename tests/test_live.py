@@ -8,8 +8,10 @@ import socket
 import threading
 import time
 
+import boto3
 import pytest
 import requests
+from botocore.exceptions import ClientError
 from conftest import free_port, kill, start, start_nginx, workers
 
 
@@ -163,3 +165,22 @@ def test_an_instance_killed_behind_the_load_balancer_loses_no_request(nginx, tin
             kill(master)
     assert outcomes.get(200, 0) > 100, outcomes
     assert set(outcomes) == {200}, outcomes
+
+
+def test_gunicorn_verifies_boto3_signatures_and_keeps_secrets_out_of_ping(tiny_models, tmp_path):
+    port = free_port()
+    master = start(tiny_models, tmp_path / "cache", port, SIGV4_CREDENTIALS="AKIDLIVE:live-secret-value")
+    try:
+        url = f"http://127.0.0.1:{port}"
+
+        def client(secret):
+            return boto3.client("comprehend", endpoint_url=url, region_name="eu-west-1",
+                                aws_access_key_id="AKIDLIVE", aws_secret_access_key=secret)
+
+        assert client("live-secret-value").detect_sentiment(Text="great", LanguageCode="en")["Sentiment"] == "POSITIVE"
+        with pytest.raises(ClientError) as refused:
+            client("guessed").detect_sentiment(Text="great", LanguageCode="en")
+        assert refused.value.response["Error"]["Code"] == "InvalidSignatureException"
+        assert "live-secret-value" not in requests.get(f"{url}/ping", timeout=5).text
+    finally:
+        kill(master)
