@@ -30,6 +30,9 @@ MAX_TEXT_BYTES = int(os.environ.get("MAX_TEXT_BYTES", 5000))  # UTF-8 bytes per 
 DOWNLOAD_TIMEOUT = float(os.environ.get("DOWNLOAD_TIMEOUT", 10))  # seconds per connect or read
 DOWNLOAD_RETRIES = int(os.environ.get("DOWNLOAD_RETRIES", 3))  # attempts per file
 DOWNLOAD_BACKOFF = float(os.environ.get("DOWNLOAD_BACKOFF", 0.5))  # seconds before the 2nd attempt, doubling
+DOWNLOAD_DEADLINE = float(os.environ.get("DOWNLOAD_DEADLINE", 300))  # seconds for all of start-up's downloads
+# Hex sha256 of the only manifest to trust (cached or fetched); empty: any manifest the source serves.
+MODEL_MANIFEST_SHA256 = os.environ.get("MODEL_MANIFEST_SHA256", "")
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 API_KEYS = os.environ.get("API_KEYS", "")  # comma-separated; empty: no authentication
 # ACCESS_KEY_ID:SECRET_ACCESS_KEY pairs, comma-separated, whose SigV4 signatures the Comprehend endpoint accepts.
@@ -99,7 +102,8 @@ class Service:
 
     def __init__(self, config):
         store = Store(config["MODEL_SOURCE"], config["MODEL_CACHE_DIR"], timeout=config["DOWNLOAD_TIMEOUT"],
-                      retries=config["DOWNLOAD_RETRIES"], backoff=config["DOWNLOAD_BACKOFF"])
+                      retries=config["DOWNLOAD_RETRIES"], backoff=config["DOWNLOAD_BACKOFF"],
+                      deadline=config["DOWNLOAD_DEADLINE"], manifest_sha256=config["MODEL_MANIFEST_SHA256"])
         self.languages = [code.strip().lower() for code in config["LANGUAGES"].split(",") if code.strip()]
         self.max_text_bytes = config["MAX_TEXT_BYTES"]
         self.max_batch_size = config["MAX_BATCH_SIZE"]
@@ -295,6 +299,7 @@ def create_app(config=None):
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH, MAX_BATCH_SIZE=MAX_BATCH_SIZE, MAX_TEXT_BYTES=MAX_TEXT_BYTES,
         API_KEYS=API_KEYS, SIGV4_CREDENTIALS=SIGV4_CREDENTIALS, HTTPS_REDIRECT=HTTPS_REDIRECT,
         DOWNLOAD_TIMEOUT=DOWNLOAD_TIMEOUT, DOWNLOAD_RETRIES=DOWNLOAD_RETRIES, DOWNLOAD_BACKOFF=DOWNLOAD_BACKOFF,
+        DOWNLOAD_DEADLINE=DOWNLOAD_DEADLINE, MODEL_MANIFEST_SHA256=MODEL_MANIFEST_SHA256,
         LOG_LEVEL=LOG_LEVEL,
     )
     app.config.update(config or {})

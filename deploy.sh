@@ -12,7 +12,7 @@ Commands (each safe to run again):
             create or update the environment, wait until it is Ready and Green, print its URL, then
             call /ping and /invocations on it
   models    upload models/ to s3://BUCKET/APP/models/, let the instances read that prefix and nothing
-            else, and point the environment's MODEL_SOURCE at it
+            else, point the environment's MODEL_SOURCE at it and pin MODEL_MANIFEST_SHA256 to its manifest
   status    show the environment's status, health, version and URL
   destroy   terminate the environment, delete the application, its versions, the uploaded objects,
             the bucket if empty, and the IAM roles this script created
@@ -256,15 +256,19 @@ cmd_deploy() {
 cmd_models() {
   need_aws
   [ "$(env_field EnvironmentName)" != None ] || die "no environment $ENV_NAME: run './deploy.sh deploy' first"
-  local prefix=$APP/models
+  local prefix=$APP/models pin
   ensure_bucket
   awsq s3 sync models/ "s3://$BUCKET/$prefix/" --delete --exclude '*.part' >/dev/null
   awsq iam put-role-policy --role-name "$INSTANCE_ROLE" --policy-name read-models --policy-document \
     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::$BUCKET/$prefix/*\"}]}"
+  # The instances trust this manifest and no other: whoever can write to the bucket cannot swap a model.
+  pin=$(python3 -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' \
+        models/manifest.json)
   awsq elasticbeanstalk update-environment --environment-name "$ENV_NAME" --option-settings \
-    "Namespace=aws:elasticbeanstalk:application:environment,OptionName=MODEL_SOURCE,Value=s3://$BUCKET/$prefix" >/dev/null
+    "Namespace=aws:elasticbeanstalk:application:environment,OptionName=MODEL_SOURCE,Value=s3://$BUCKET/$prefix" \
+    "Namespace=aws:elasticbeanstalk:application:environment,OptionName=MODEL_MANIFEST_SHA256,Value=$pin" >/dev/null
   wait_green
-  say "MODEL_SOURCE is s3://$BUCKET/$prefix"
+  say "MODEL_SOURCE is s3://$BUCKET/$prefix, MODEL_MANIFEST_SHA256 $pin"
 }
 
 cmd_status() {

@@ -1,5 +1,6 @@
 """Elastic Beanstalk: the bundle, its .ebextensions, and deploy.sh end to end against a local AWS emulator."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -408,9 +409,12 @@ def test_deploy_end_to_end_against_the_emulator(aws):
     assert policy["Statement"] == [{"Effect": "Allow", "Action": "s3:GetObject",
                                     "Resource": f"arn:aws:s3:::{bucket}/sentiment/models/*"}]
     _, update = eb_models.EBBackend.calls[-1]
-    assert update["OptionSettings"] == [{"Namespace": "aws:elasticbeanstalk:application:environment",
-                                         "OptionName": "MODEL_SOURCE",
-                                         "Value": f"s3://{bucket}/sentiment/models"}]
+    pin = hashlib.sha256((ROOT / "models" / "manifest.json").read_bytes()).hexdigest()
+    assert update["OptionSettings"] == [
+        {"Namespace": "aws:elasticbeanstalk:application:environment", "OptionName": "MODEL_SOURCE",
+         "Value": f"s3://{bucket}/sentiment/models"},
+        {"Namespace": "aws:elasticbeanstalk:application:environment", "OptionName": "MODEL_MANIFEST_SHA256",
+         "Value": pin}]
 
     status = run(env, "status")
     assert "sentiment-env\tReady\tGreen" in status.stdout

@@ -1,5 +1,6 @@
 """The model cache: downloads from a folder, HTTP and S3, verification, fallbacks, retries and locking."""
 
+import hashlib
 import http.server
 import json
 import logging
@@ -168,7 +169,7 @@ def test_a_bad_manifest_is_not_used(tiny_models, tmp_path):
     source = copy_source(tiny_models, tmp_path)
     (source / "manifest.json").write_text(json.dumps({"models": {"en": {"file": "en.ftz"}}}))
     _, paths, errors = store(source, tmp_path / "cache").sync(NAMES)
-    assert paths == {} and "lacks file, size or sha256" in errors["en"]
+    assert paths == {} and "lacks a plain file name (no path), size or sha256" in errors["en"]
 
 
 SYNC_IN_A_PROCESS = """
@@ -246,3 +247,96 @@ def test_disk_full_while_caching_leaves_no_partial_file(tiny_models, tmp_path):
     assert result["paths"] == ["en", "fr"]  # the tiny models fit; lid.176.ftz (938 KB) does not
     assert "lid" in result["errors"]
     assert sorted(p.name for p in cache.iterdir()) == [".lock", "en.ftz", "en.lexicon.tsv", "fr.ftz", "manifest.json"]
+
+
+def resign(source, language, new_bytes):
+    """Replace `language`'s model in `source` with `new_bytes` and recompute the manifest, as a compromised
+    source would."""
+    manifest = json.loads((source / "manifest.json").read_text())
+    entry = manifest["models"][language]
+    (source / entry["file"]).write_bytes(new_bytes)
+    entry["size"], entry["sha256"] = len(new_bytes), hashlib.sha256(new_bytes).hexdigest()
+    (source / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_a_pinned_manifest_refuses_a_resigned_source(make_app, tiny_models, tmp_path):
+    pin = hashlib.sha256((tiny_models / "manifest.json").read_bytes()).hexdigest()
+    source = copy_source(tiny_models, tmp_path)
+    resign(source, "en", (tiny_models / "fr.ftz").read_bytes())
+    _, paths, errors = store(source, tmp_path / "fresh", manifest_sha256=pin).sync(NAMES)
+    assert paths == {} and "not the one MODEL_MANIFEST_SHA256 pins" in errors["en"]
+    ping = make_app(MODEL_SOURCE=str(source), MODEL_MANIFEST_SHA256=pin).test_client().get("/ping")
+    assert ping.status_code == 503 and "MODEL_MANIFEST_SHA256" in ping.get_json()["errors"]["en"]
+    # With the pinned manifest and its files already cached, the service keeps serving them.
+    cache = tmp_path / "cache"
+    store(tiny_models, cache, manifest_sha256=pin).sync(NAMES)
+    _, paths, errors = store(source, cache, manifest_sha256=pin.upper()).sync(NAMES)
+    assert errors == {}
+    assert_cached(paths, tiny_models)
+    assert (cache / "manifest.json").read_bytes() == (tiny_models / "manifest.json").read_bytes()
+
+
+def test_a_file_larger_than_its_entry_is_cut_off(http_source, tiny_models, tmp_path):
+    url, _ = http_source
+    real = (tiny_models / "fr.ftz").read_bytes()
+    manifest = json.loads((tiny_models / "manifest.json").read_text())
+    manifest["models"]["fr"]["size"] = 1000
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "source" / "fr.ftz").write_bytes(real * 50)
+    _, paths, errors = store(tmp_path / "source", tmp_path / "cache").sync(["fr"])
+    assert "fr" not in paths and "over the 1000 bytes expected" in errors["fr"]
+    assert not list((tmp_path / "cache").glob("fr.ftz*"))
+
+
+class Drip(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with a body that arrives one byte every 0.2 s, forever."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        try:
+            while True:
+                self.wfile.write(b"{")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_dripping_source_meets_the_overall_deadline(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    started = time.monotonic()
+    _, paths, errors = store(f"http://127.0.0.1:{server.server_address[1]}", tmp_path / "cache", timeout=2.0,
+                             deadline=1.0).sync(NAMES)
+    assert paths == {} and "deadline" in errors["en"]
+    assert time.monotonic() - started < 5
+    server.shutdown()
+
+
+@pytest.mark.parametrize("name", ["../../private/x", "/etc/passwd", "sub/en.ftz", "..", "manifest.json", "en.ftz\n"])
+def test_file_names_with_path_components_are_refused(tiny_models, tmp_path, name):
+    source = copy_source(tiny_models, tmp_path)
+    manifest = json.loads((source / "manifest.json").read_text())
+    manifest["models"]["en"]["file"] = name
+    (source / "manifest.json").write_text(json.dumps(manifest))
+    _, paths, errors = store(source, tmp_path / "cache").sync(NAMES)
+    assert paths == {} and "lacks a plain file name" in errors["en"]
+
+
+def test_the_cache_never_follows_symbolic_links(tiny_models, tmp_path):
+    cache, outside = tmp_path / "cache", tmp_path / "outside.txt"
+    outside.write_text("someone else's file")
+    cache.mkdir()
+    for name in ("en.ftz", "fr.ftz.part", "manifest.json.part", ".lock"):
+        (cache / name).symlink_to(outside)
+    _, paths, errors = store(tiny_models, cache).sync(NAMES)
+    assert errors == {}
+    assert_cached(paths, tiny_models)
+    assert outside.read_text() == "someone else's file"
+    assert not (cache / "en.ftz").is_symlink()
