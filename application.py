@@ -13,8 +13,8 @@ from pathlib import Path
 from flask import Flask, current_app, g, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from sentiment import languages, sigv4
-from sentiment.model import LanguageIdentifier, from_manifest, sentiment
+from sentiment import canary, languages, sigv4
+from sentiment.model import LID, load, sentiment
 from sentiment.store import Store
 from sentiment.text import normalize
 
@@ -40,7 +40,6 @@ SIGV4_CREDENTIALS = os.environ.get("SIGV4_CREDENTIALS", "")
 # "true": redirect what the load balancer received over plain HTTP (X-Forwarded-Proto: http) to HTTPS.
 HTTPS_REDIRECT = os.environ.get("HTTPS_REDIRECT", "false").lower() == "true"
 
-LID = "lid"
 DRAIN_LIMIT = 16 * 1024 * 1024  # bytes of a refused body read and dropped at most
 COMPREHEND_TARGET = "Comprehend_20171127."
 COMPREHEND_JSON = "application/x-amz-json-1.1"
@@ -108,11 +107,14 @@ class Service:
         self.max_text_bytes = config["MAX_TEXT_BYTES"]
         self.max_batch_size = config["MAX_BATCH_SIZE"]
         manifest, paths, self.errors = store.sync([*self.languages, LID])
+        # Proven in child processes first: a model that crashes, hangs or eats memory never reaches a worker.
+        self.errors.update(canary.prove(store.cache_dir, {name: manifest["models"][name] for name in paths}))
         self.models, self.versions = {}, {}
         for name, path in paths.items():
+            if name in self.errors:
+                continue
             try:
-                self.models[name] = (LanguageIdentifier(path) if name == LID
-                                     else from_manifest(path.parent, name, manifest["models"][name]))
+                self.models[name] = load(path.parent, name, manifest["models"][name])
             except ValueError as error:
                 self.errors[name] = f"{path.name} does not load: {error}"
                 continue

@@ -9,6 +9,7 @@ from .data import LABELS
 from .lexicon import Lexicon
 
 LABEL_PREFIX = "__label__"
+LID = "lid"  # the manifest's name for the language identifier
 
 
 def _load(path):
@@ -88,6 +89,14 @@ class LanguageIdentifier:
     def detect(self, tokens):
         """Return the ISO 639 code of the most likely language of normalised `tokens`."""
         return self.languages(tokens)[0][0]
+
+
+def load(folder, name, entry):
+    """Return the model `name` of the manifest `entry`, its files in `folder`: the LanguageIdentifier for LID,
+    else a SentimentModel."""
+    if name == LID:
+        return LanguageIdentifier(Path(folder) / entry["file"])
+    return from_manifest(folder, name, entry)
 
 
 def sentiment(scores):

@@ -1,7 +1,9 @@
 """Fixtures: tiny real fastText models trained in a temporary folder, and apps built on them."""
 
 import functools
+import hashlib
 import http.server
+import json
 import os
 import shutil
 import signal
@@ -138,6 +140,16 @@ def http_source(tiny_models):
     server.server_close()
 
 
+def resign(source, language, new_bytes):
+    """Replace `language`'s model in the folder `source` with `new_bytes` and recompute the manifest, as a
+    compromised source would."""
+    manifest = json.loads((source / "manifest.json").read_text())
+    entry = manifest["models"][language]
+    (source / entry["file"]).write_bytes(new_bytes)
+    entry["size"], entry["sha256"] = len(new_bytes), hashlib.sha256(new_bytes).hexdigest()
+    (source / "manifest.json").write_text(json.dumps(manifest))
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that nothing listens on."""
     with socket.socket() as s:
@@ -205,9 +217,9 @@ def workers(master):
     return sorted(int(pid) for pid in out.split())
 
 
-def start(tiny_models, cache, port, web_concurrency=2, **settings):
+def start(tiny_models, cache, port, web_concurrency=2, ping=200, **settings):
     """Start gunicorn as the Procfile runs it, on the tiny en and fr models and any other `settings`; return
-    its master once all its workers are up and /ping is 200."""
+    its master once all its workers are up and /ping answers `ping`."""
     env = {**os.environ, "PORT": str(port), "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
            "MODEL_CACHE_DIR": str(cache), "GUNICORN_TIMEOUT": "10", "WEB_CONCURRENCY": str(web_concurrency),
            "PATH": f"{BIN}:{os.environ['PATH']}", **settings}
@@ -217,7 +229,7 @@ def start(tiny_models, cache, port, web_concurrency=2, **settings):
     while time.monotonic() < deadline:
         try:
             if len(workers(master)) == web_concurrency and \
-                    requests.get(f"http://127.0.0.1:{port}/ping", timeout=1).status_code == 200:
+                    requests.get(f"http://127.0.0.1:{port}/ping", timeout=1).status_code == ping:
                 return master
         except requests.ConnectionError:
             pass

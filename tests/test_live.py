@@ -3,6 +3,7 @@
 import gzip
 import json
 import os
+import shutil
 import signal
 import socket
 import threading
@@ -12,7 +13,7 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from conftest import free_port, kill, start, start_nginx, workers
+from conftest import free_port, kill, resign, start, start_nginx, workers
 
 
 @pytest.fixture
@@ -182,5 +183,24 @@ def test_gunicorn_verifies_boto3_signatures_and_keeps_secrets_out_of_ping(tiny_m
             client("guessed").detect_sentiment(Text="great", LanguageCode="en")
         assert refused.value.response["Error"]["Code"] == "InvalidSignatureException"
         assert "live-secret-value" not in requests.get(f"{url}/ping", timeout=5).text
+    finally:
+        kill(master)
+
+
+def test_gunicorn_refuses_a_model_that_crashes_fasttext_and_serves_the_others(tiny_models, tmp_path):
+    source = tmp_path / "source"
+    shutil.copytree(tiny_models, source)
+    resign(source, "en", (tiny_models / "en.ftz").read_bytes()[:8])
+    port = free_port()
+    master = start(source, tmp_path / "cache", port, ping=503)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        ping = requests.get(f"{url}/ping", timeout=5).json()
+        assert list(ping["errors"]) == ["en"] and ping["errors"]["en"].startswith("en.ftz ")
+        french = requests.post(f"{url}/invocations", json={"text": "c'est génial"}, timeout=5)
+        assert french.status_code == 200 and french.json()["LanguageCode"] == "fr"
+        english = requests.post(f"{url}/invocations", json={"text": "great", "language": "en"}, timeout=5)
+        assert english.status_code == 503 and english.json()["error"]["code"] == "model_unavailable"
+        assert len(workers(master)) == 2 and master.poll() is None
     finally:
         kill(master)

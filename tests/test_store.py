@@ -11,13 +11,15 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, resign
 
+from sentiment import canary
 from sentiment.store import Store
 
 
@@ -174,6 +176,7 @@ def test_a_bad_manifest_is_not_used(tiny_models, tmp_path):
 
 SYNC_IN_A_PROCESS = """
 import sys
+from sentiment import canary
 from sentiment.store import Store
 _, paths, errors = Store(sys.argv[1], sys.argv[2], timeout=5, retries=1).sync(["en", "fr", "lid"])
 print(len(paths), len(errors))
@@ -231,6 +234,7 @@ def test_s3_access_denied_is_reported_and_the_cache_still_serves(tiny_models, tm
 
 FULL_DISK = """
 import json, resource, signal, sys
+from sentiment import canary
 from sentiment.store import Store
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG, as on a full disk
 resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
@@ -247,16 +251,6 @@ def test_disk_full_while_caching_leaves_no_partial_file(tiny_models, tmp_path):
     assert result["paths"] == ["en", "fr"]  # the tiny models fit; lid.176.ftz (938 KB) does not
     assert "lid" in result["errors"]
     assert sorted(p.name for p in cache.iterdir()) == [".lock", "en.ftz", "en.lexicon.tsv", "fr.ftz", "manifest.json"]
-
-
-def resign(source, language, new_bytes):
-    """Replace `language`'s model in `source` with `new_bytes` and recompute the manifest, as a compromised
-    source would."""
-    manifest = json.loads((source / "manifest.json").read_text())
-    entry = manifest["models"][language]
-    (source / entry["file"]).write_bytes(new_bytes)
-    entry["size"], entry["sha256"] = len(new_bytes), hashlib.sha256(new_bytes).hexdigest()
-    (source / "manifest.json").write_text(json.dumps(manifest))
 
 
 def test_a_pinned_manifest_refuses_a_resigned_source(make_app, tiny_models, tmp_path):
@@ -340,3 +334,29 @@ def test_the_cache_never_follows_symbolic_links(tiny_models, tmp_path):
     assert_cached(paths, tiny_models)
     assert outside.read_text() == "someone else's file"
     assert not (cache / "en.ftz").is_symlink()
+
+
+@pytest.mark.parametrize("size", [8, 100])
+def test_a_relisted_broken_model_is_refused_and_the_others_serve(make_app, tiny_models, tmp_path, size):
+    source = copy_source(tiny_models, tmp_path)
+    resign(source, "en", (tiny_models / "en.ftz").read_bytes()[:size])
+    client = make_app(MODEL_SOURCE=str(source)).test_client()
+    ping = client.get("/ping")
+    assert ping.status_code == 503 and list(ping.get_json()["errors"]) == ["en"]
+    # Which of the two depends on the fastText build: the full one divides by zero on the 8-byte file.
+    error = ping.get_json()["errors"]["en"]
+    assert error == "en.ftz crashed fastText (SIGFPE) on a test text" or \
+        error.startswith("en.ftz failed on a test text: MemoryError")
+    assert client.post("/invocations", json={"text": "c'est génial", "language": "fr"}).status_code == 200
+    assert client.post("/invocations", json={"text": "great", "language": "en"}).status_code == 503
+
+
+def test_a_model_that_does_not_answer_in_time_is_refused(make_app, monkeypatch):
+    monkeypatch.setattr(canary, "TIMEOUT", 0.001)
+    errors = make_app().test_client().get("/ping").get_json()["errors"]
+    assert errors == {name: f"{file} did not answer a test text within 0.001 s"
+                      for name, file in [("en", "en.ftz"), ("fr", "fr.ftz"), ("lid", "lid.176.ftz")]}
+
+
+def test_a_crash_is_reported_with_its_signal():
+    assert canary._reason(Path("en.ftz"), -8, b"") == "en.ftz crashed fastText (SIGFPE) on a test text"
