@@ -9,6 +9,7 @@ import re
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.config
@@ -130,6 +131,15 @@ class Store:
         self.manifest_sha256 = manifest_sha256.strip().lower()
         self._fetch = _fetcher(self.source)
         self._until = None
+        # A URL's user info and query (a password, a presigned signature) are credentials: never shown.
+        parts = urlsplit(self.source) if "://" in self.source else None
+        self._secrets = [part for part in (parts.netloc.rpartition("@")[0], parts.query) if part] if parts else []
+
+    def scrub(self, text):
+        """Return `text` with the source's credentials replaced by ***."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
 
     def _download(self, name, dest, limit):
         """Fetch `name` (at most `limit` bytes) from the source into `dest`, retrying with exponential backoff
@@ -143,10 +153,11 @@ class Store:
             except (OSError, requests.RequestException, botocore.exceptions.BotoCoreError,
                     botocore.exceptions.ClientError) as error:
                 last = error
-                log.warning("fetch failed", extra={"file": name, "attempt": attempt + 1, "reason": str(error)})
+                log.warning("fetch failed", extra={"file": name, "attempt": attempt + 1,
+                                                   "reason": self.scrub(str(error))})
                 if attempt + 1 < self.retries:
                     time.sleep(self.backoff * 2**attempt)
-        raise SourceError(f"{name} from {self.source}: {last}")
+        raise SourceError(self.scrub(f"{name} from {self.source}: {last}"))
 
     @contextmanager
     def _locked(self):
@@ -189,7 +200,7 @@ class Store:
             except (ValueError, OSError) as cache_error:
                 reason = error if isinstance(cache_error, FileNotFoundError) else f"{error}; cached: {cache_error}"
                 raise SourceError(f"no manifest: {reason}") from error
-            log.warning("using the cached manifest", extra={"reason": str(error)})
+            log.warning("using the cached manifest", extra={"reason": self.scrub(str(error))})
             return manifest
 
     def _ensure(self, entry):
@@ -227,7 +238,7 @@ class Store:
             for name in names:
                 entry = manifest["models"].get(name)
                 if entry is None:
-                    errors[name] = f"{name} is not in the manifest of {self.source}"
+                    errors[name] = self.scrub(f"{name} is not in the manifest of {self.source}")
                     continue
                 try:
                     if "lexicon" in entry:

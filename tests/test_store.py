@@ -360,3 +360,12 @@ def test_a_model_that_does_not_answer_in_time_is_refused(make_app, monkeypatch):
 
 def test_a_crash_is_reported_with_its_signal():
     assert canary._reason(Path("en.ftz"), -8, b"") == "en.ftz crashed fastText (SIGFPE) on a test text"
+
+
+def test_credentials_in_the_source_never_reach_ping_or_the_logs(make_app, caplog):
+    source = f"http://reader:hunter2@127.0.0.1:{free_port()}/models?X-Amz-Signature=abcdef0123456789"
+    with caplog.at_level(logging.DEBUG):
+        ping = make_app(MODEL_SOURCE=source).test_client().get("/ping")
+    assert ping.status_code == 503 and "127.0.0.1" in ping.get_data(as_text=True)
+    shown = ping.get_data(as_text=True) + "".join(json.dumps(vars(r), default=str) for r in caplog.records)
+    assert "hunter2" not in shown and "abcdef0123456789" not in shown
