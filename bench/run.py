@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -123,6 +124,65 @@ def in_process(pairs, seconds=3.0):
     return results
 
 
+# The worst texts we know of, each at the 5,000-byte limit, against an ordinary text of the same size.
+HOSTILE = {
+    "ordinary text": ("This is great, thank you so much for the quick delivery! " * 90)[:5000],
+    "unclosed tags": "<b>" + "<a " * 1665,
+    "'x<' repeated": "x<" * 2500,
+    "escaped surrogate pairs": "\\ud83d\\ude00" * 416,
+    "entities": "&amp;" * 1000,
+    "one letter": "a" * 5000,
+    "emoji": "😀" * 1250,
+    "mentions": "@a " * 1666,
+}
+
+
+def batch_body(text, limit=1 << 20):
+    """The JSON body of the largest batch of `text` (at most 1,000) that fits in `limit` bytes."""
+    size = len(json.dumps({"texts": [text], "language": "en"}, ensure_ascii=False).encode())
+    return json.dumps({"texts": [text] * min(1000, limit // size), "language": "en"}, ensure_ascii=False)
+
+
+def hostile(port, runs=15):
+    """Median ms of one request holding each HOSTILE text, alone and as a batch of as many as fit in 1 MiB;
+    then the slowest /ping answer while four clients send the worst of those batches for 5 s."""
+    url = f"http://127.0.0.1:{port}/invocations"
+
+    def median_ms(body):
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            reply = requests.post(url, data=body.encode(), headers={"Content-Type": "application/json"}, timeout=60)
+            times.append((time.perf_counter() - started) * 1000)
+            if reply.status_code != 200:
+                raise SystemExit(f"hostile input answered {reply.status_code}: {reply.text[:300]}")
+        return sorted(times)[len(times) // 2]
+
+    rows = {name: (median_ms(json.dumps({"text": text, "language": "en"}, ensure_ascii=False)),
+                   median_ms(batch_body(text)), len(json.loads(batch_body(text))["texts"]))
+            for name, text in HOSTILE.items()}
+    worst = max((name for name in HOSTILE if name != "ordinary text"), key=lambda name: rows[name][1] / rows[name][2])
+    body = batch_body(HOSTILE[worst]).encode()
+    stop_at = time.monotonic() + 5
+
+    def client():
+        while time.monotonic() < stop_at:
+            requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=60)
+
+    clients = [threading.Thread(target=client) for _ in range(4)]
+    for thread in clients:
+        thread.start()
+    pings = []
+    while time.monotonic() < stop_at:
+        started = time.perf_counter()
+        requests.get(f"http://127.0.0.1:{port}/ping", timeout=10)
+        pings.append((time.perf_counter() - started) * 1000)
+        time.sleep(0.05)
+    for thread in clients:
+        thread.join()
+    return rows, worst, max(pings), len(pings)
+
+
 def worker_memory(master):
     """Resident and proportional set size (MB) of each gunicorn worker of `master`."""
     children = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout.split()
@@ -208,6 +268,7 @@ def main():
     rows["ours: explicit language"] = [wrk(port, explicit, c, args.duration) for c in CONCURRENCIES]
     rows["ours: auto-detect"] = [wrk(port, auto, c, args.duration) for c in CONCURRENCIES]
     batch = [wrk(port, batches, c, args.duration) for c in BATCH_CONCURRENCIES]
+    attacks, worst, slowest_ping, pings = hostile(port)
     memory = worker_memory(ours)
     stop(ours)
 
@@ -231,6 +292,14 @@ def main():
               "|---|---|---|---|"]
     lines += [f"| {c} | {p['rps'] * 1000:,.0f} | {p['p50']:.1f} | {p['p99']:.1f} |"
               for c, p in zip(BATCH_CONCURRENCIES, batch)]
+    lines += ["", "## Hostile texts at the 5,000-byte limit, English named\n",
+              "| text | one text: ms | batch of up to 1 MiB: texts | ms | ms per text vs ordinary |",
+              "|---|---|---|---|---|"]
+    ordinary = attacks["ordinary text"][1] / attacks["ordinary text"][2]
+    lines += [f"| {name} | {one:.1f} | {n} | {many:.1f} | {many / n / ordinary:.1f}x |"
+              for name, (one, many, n) in attacks.items()]
+    lines += ["", f"While four clients sent 1 MiB batches of \"{worst}\" for 5 s, the slowest of {pings} `/ping` "
+              f"answers took {slowest_ping:.0f} ms."]
     lines += ["", "## In process, one core\n", "| work per text | texts/s |", "|---|---|"]
     lines += [f"| {name} | {rate:,.0f} |" for name, rate in local.items()]
     lines += ["", "## Start-up and memory\n", "| measure | value |", "|---|---|"]

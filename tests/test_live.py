@@ -204,3 +204,42 @@ def test_gunicorn_refuses_a_model_that_crashes_fasttext_and_serves_the_others(ti
         assert len(workers(master)) == 2 and master.poll() is None
     finally:
         kill(master)
+
+
+def test_hostile_batches_are_answered_and_ping_keeps_answering_behind_nginx(server, nginx, tmp_path):
+    url, _ = server
+    port = free_port()
+    proxy = start_nginx(nginx, tmp_path / "nginx", port, [int(url.rsplit(":", 1)[1])])
+    try:
+        front = f"http://127.0.0.1:{port}"
+        for _ in range(50):
+            try:
+                requests.get(f"{front}/ping", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        texts = ["<b>" + "<a " * 1665, "x<" * 2500, "\\ud83d\\ude00" * 416, "<![ >" * 1000, "\\ud83d" * 833]
+        body = json.dumps({"texts": [texts[i % len(texts)] for i in range(150)], "language": "en"})
+        statuses, pings = [], []
+
+        def attack():
+            for _ in range(3):
+                reply = requests.post(f"{front}/invocations", data=body, headers=JSON, timeout=30)
+                answer = reply.json()
+                statuses.append((reply.status_code, len(answer["ResultList"]),
+                                 {error["ErrorCode"] for error in answer["ErrorList"]}))
+
+        attackers = [threading.Thread(target=attack) for _ in range(4)]
+        for thread in attackers:
+            thread.start()
+        while any(thread.is_alive() for thread in attackers):
+            pings.append(requests.get(f"{front}/ping", timeout=5).status_code)
+            time.sleep(0.05)
+        for thread in attackers:
+            thread.join()
+        # Lone surrogates and markup decode to nothing: those texts are each an EMPTY_TEXT entry.
+        assert statuses == [(200, 90, {"EMPTY_TEXT"})] * 12
+        assert pings and set(pings) == {200}
+    finally:
+        proxy.terminate()
+        proxy.wait(10)
