@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Flask, current_app, g, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from sentiment import canary, languages, sigv4
+from sentiment import canary, formats, languages, sigv4
 from sentiment.model import LID, load, sentiment
 from sentiment.store import Store
 from sentiment.text import normalize
@@ -21,6 +21,7 @@ from sentiment.text import normalize
 ROOT = Path(__file__).resolve().parent
 
 # Configuration: every environment variable the service reads, with its default and unit (README table).
+PORT = int(os.environ.get("PORT", 8000))  # TCP port of `python application.py` (gunicorn.conf.py reads it too)
 MODEL_SOURCE = os.environ.get("MODEL_SOURCE", str(ROOT / "models"))  # folder, s3://bucket/prefix or http(s) URL
 MODEL_CACHE_DIR = os.environ.get("MODEL_CACHE_DIR", os.path.join(tempfile.gettempdir(), "sentiment-models"))
 LANGUAGES = os.environ.get("LANGUAGES", "en,fr,de,it,es,pt,ar,hi")  # comma-separated ISO 639-1 codes
@@ -160,26 +161,33 @@ class Service:
         return self.models[LID]
 
     def classify(self, text, language):
-        """Return the Comprehend-shaped result of one text; `language` None means detect it."""
+        """Return the Comprehend-shaped result of one text, with whether its language was detected;
+        `language` None means detect it."""
         tokens = self.tokens(text)
-        if language is None:
+        detected = language is None
+        if detected:
             language = self.detector().detect(tokens)
         scores = self.model(language).scores(tokens)
-        return {"Sentiment": sentiment(scores), "SentimentScore": scores, "LanguageCode": language}
+        return {"Sentiment": sentiment(scores), "SentimentScore": scores, "LanguageCode": language,
+                "LanguageDetected": detected}
 
     def classify_batch(self, texts, language):
         """Return the Comprehend BatchDetectSentiment result of `texts`; one bad text does not fail the others."""
         if not isinstance(texts, list) or not texts:
             raise ApiError(400, "invalid_request", "texts must be a non-empty list of strings")
-        if len(texts) > self.max_batch_size:
-            raise ApiError(400, "batch_too_large",
-                           f"texts has {len(texts)} items; the limit is {self.max_batch_size}")
         if language is not None:
             self.model(language)
+        return self.classify_records([(text, language) for text in texts])
+
+    def classify_records(self, records):
+        """Return the BatchDetectSentiment result of (text, language hint) `records` (a hint as requests name
+        languages: a code, a name, or None to detect); each bad record is its own ErrorList entry."""
+        if len(records) > self.max_batch_size:
+            raise ApiError(400, "batch_too_large", f"{len(records)} texts; the limit is {self.max_batch_size}")
         results, errors = [], []
-        for index, text in enumerate(texts):
+        for index, (text, hint) in enumerate(records):
             try:
-                results.append({"Index": index, **self.classify(text, language)})
+                results.append({"Index": index, **self.classify(text, _resolved(hint, self.languages))})
             except ApiError as error:
                 errors.append({"Index": index, "ErrorCode": error.code.upper(), "ErrorMessage": error.message})
         return {"ResultList": results, "ErrorList": errors}
@@ -200,8 +208,6 @@ def _loads(data):
 
 def _parse_body():
     """Return the JSON object of the request, or raise the ApiError that says what is wrong with it."""
-    if request.mimetype != "application/json":
-        raise ApiError(415, "unsupported_media_type", "send the body as Content-Type: application/json")
     try:
         body = _loads(request.get_data(cache=False))
     except (ValueError, RecursionError):
@@ -211,12 +217,42 @@ def _parse_body():
     return body
 
 
-def _requested_language(body):
-    """Return the ISO code the body asks for, or None to detect it."""
-    value = body.get("language")
-    if value is not None and not isinstance(value, str):
-        raise ApiError(400, "invalid_request", "language must be a string such as \"en\", \"fr-FR\" or \"auto\"")
-    return languages.resolve(value)
+def _resolved(hint, supported):
+    """Return the ISO code a language `hint` names, or None to detect it; raise the ApiError that says why not."""
+    if hint is not None and not isinstance(hint, str):
+        raise ApiError(400, "invalid_request", "language must be a string such as \"en\", \"French\" or \"auto\"")
+    try:
+        return languages.resolve(hint)
+    except ValueError as error:
+        raise ApiError(400, "unsupported_language", f"{error}; supported: {', '.join(supported)} (codes or "
+                       "names such as \"French\"), or \"auto\" to detect it") from None
+
+
+def _accepted(default):
+    """Return the answer type the request's Accept header asks for (`default` for none or */*), or raise 406."""
+    header = request.headers.get("Accept", "").strip()
+    if header in ("", "*/*"):
+        return default
+    best = request.accept_mimetypes.best_match(formats.TYPES)
+    if best is None:
+        raise ApiError(406, "not_acceptable", f"cannot answer in {header!r}; ask for {', '.join(formats.TYPES)}")
+    return best
+
+
+def _records():
+    """Return the (text, language hint) records of a CSV or JSON-lines body; the query's `language` is the
+    hint of every record that names none."""
+    try:
+        if request.mimetype == formats.CSV:
+            records = [(text, None) for text in formats.read_csv(request.get_data(cache=False))]
+        else:
+            records = formats.read_jsonlines(request.get_data(cache=False), _loads)
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_text", "the body is not valid UTF-8") from None
+    if not records:
+        raise ApiError(400, "invalid_request", "the body holds no record")
+    default = request.args.get("language")
+    return [(text, default if hint is None else hint) for text, hint in records]
 
 
 def _known_key(keys, presented):
@@ -243,13 +279,16 @@ def _comprehend(service, operation, body):
     language = body.get("LanguageCode")
     if not isinstance(language, str):
         raise ApiError(400, "invalid_request", "LanguageCode is required")
-    code = languages.resolve(language)
+    try:
+        code = languages.resolve(language)
+    except ValueError:
+        code = None
     if code is None:
         raise ApiError(400, "unsupported_language", f"language {language!r} is not supported; supported: "
                        f"{', '.join(service.languages)}")
     if operation == "DetectSentiment":
         result = service.classify(body.get("Text"), code)
-        del result["LanguageCode"]
+        del result["LanguageCode"], result["LanguageDetected"]
         return result
     if operation == "BatchDetectSentiment":
         texts = body.get("TextList")
@@ -262,7 +301,7 @@ def _comprehend(service, operation, body):
                 raise ApiError(400, "text_too_long", f"a document is over {service.max_text_bytes} UTF-8 bytes")
         result = service.classify_batch(texts, code)
         for item in result["ResultList"]:
-            del item["LanguageCode"]
+            del item["LanguageCode"], item["LanguageDetected"]
         return result
     raise ApiError(400, "invalid_request", f"unsupported operation {operation!r}")
 
@@ -418,17 +457,36 @@ def create_app(config=None):
         if api_keys and not _known_key(api_keys, _presented_key()):
             raise ApiError(401, "unauthorized", "send a configured API key as 'Authorization: Bearer KEY' or "
                            "'X-Api-Key: KEY'")
-        body = _parse_body()
-        language = _requested_language(body)
-        if "texts" in body:
-            if "text" in body:
-                raise ApiError(400, "invalid_request", "send either text or texts, not both")
-            return _json(service.classify_batch(body["texts"], language))
-        if "text" not in body:
-            raise ApiError(400, "invalid_request", "the body needs a text (a string) or texts (a list of strings)")
-        return _json(service.classify(body["text"], language))
+        if request.mimetype not in formats.TYPES:
+            raise ApiError(415, "unsupported_media_type", f"send the body as Content-Type: {', '.join(formats.TYPES)}")
+        accept = _accepted(request.mimetype)
+        if request.mimetype != formats.JSON:
+            answer = service.classify_records(_records())
+        else:
+            body = _parse_body()
+            language = _resolved(body.get("language"), service.languages)
+            if "texts" in body:
+                if "text" in body:
+                    raise ApiError(400, "invalid_request", "send either text or texts, not both")
+                answer = service.classify_batch(body["texts"], language)
+            elif "text" in body:
+                answer = service.classify(body["text"], language)
+                if accept == formats.JSON:
+                    return _json(answer)
+                answer = {"ResultList": [{"Index": 0, **answer}], "ErrorList": []}
+            else:
+                raise ApiError(400, "invalid_request", "the body needs a text (a string) or texts (a list of strings)")
+        if accept == formats.JSONLINES:
+            return app.response_class(formats.write_jsonlines(answer), mimetype=formats.JSONLINES)
+        if accept == formats.CSV:
+            return app.response_class(formats.write_csv(answer), mimetype=formats.CSV)
+        return _json(answer)
 
     return app
 
 
 application = create_app()
+
+if __name__ == "__main__":
+    # Flask's development server, for debugging on $PORT; gunicorn (Procfile, `make run`) serves for real.
+    application.run(host="127.0.0.1", port=PORT)

@@ -22,9 +22,28 @@ UMSAB_FOLDERS = {
 }
 
 
+# The served languages by their English and native names, as a person types them (case and accents aside).
+NAMES = {
+    "english": "en", "french": "fr", "français": "fr", "francais": "fr", "german": "de", "deutsch": "de",
+    "italian": "it", "italiano": "it", "spanish": "es", "español": "es", "espanol": "es", "castellano": "es",
+    "portuguese": "pt", "português": "pt", "portugues": "pt", "arabic": "ar", "العربية": "ar", "عربي": "ar",
+    "hindi": "hi", "हिन्दी": "hi", "हिंदी": "hi",
+}
+# Hints that mean "detect it": the workshop's own "US" (a country, not a language) and "auto".
+DETECT = frozenset({"auto", "us"})
+
+
 def resolve(value):
-    """Map a requested language ("en", "FR", "en-US", "fr_FR", "auto") to an ISO 639-1 code, or None to detect."""
+    """Map a requested language ("en", "FR", "en-US", "fr_FR", "French", "Deutsch") to an ISO 639-1 code; None
+    ("auto", "US" or no hint) means detect it. Raise ValueError for anything else."""
     if value is None:
         return None
-    primary = value.strip().lower().replace("_", "-").split("-", 1)[0]
-    return primary if primary in ISO_639_1 else None
+    hint = value.strip().casefold()
+    if hint in DETECT:
+        return None
+    if hint in NAMES:
+        return NAMES[hint]
+    primary = hint.replace("_", "-").split("-", 1)[0]
+    if primary in ISO_639_1:
+        return primary
+    raise ValueError(f"language {value!r} is not a language code or name we know")

@@ -69,9 +69,9 @@ def test_single_text_answers_the_comprehend_shape(client):
     response = post(client, {"text": "I hate this, it is terrible", "language": "en"})
     body = response.get_json()
     assert response.status_code == 200
-    assert set(body) == {"Sentiment", "SentimentScore", "LanguageCode"}
+    assert set(body) == {"Sentiment", "SentimentScore", "LanguageCode", "LanguageDetected"}
     assert body["Sentiment"] == "NEGATIVE"
-    assert body["LanguageCode"] == "en"
+    assert body["LanguageCode"] == "en" and body["LanguageDetected"] is False
     assert_scores(body["SentimentScore"])
     assert max(body["SentimentScore"], key=body["SentimentScore"].get) == "Negative"
 
@@ -79,17 +79,33 @@ def test_single_text_answers_the_comprehend_shape(client):
 def test_workshop_payload_answers_positive_in_english(client):
     body = post(client, {"text": "This is great!", "language": "US"}).get_json()
     assert body["Sentiment"] == "POSITIVE"
-    assert body["LanguageCode"] == "en"
+    assert body["LanguageCode"] == "en" and body["LanguageDetected"] is True
 
 
-@pytest.mark.parametrize("language", ["fr", "FR", "fr-FR", "fr_FR", "auto", None, "XX"])
-def test_language_codes_locales_and_detection(client, language):
+@pytest.mark.parametrize("language, detected", [("fr", False), ("FR", False), ("fr-FR", False), ("fr_FR", False),
+                                                ("French", False), ("français", False), ("FRANCAIS", False),
+                                                ("auto", True), ("US", True), (None, True)])
+def test_language_codes_locales_names_and_detection(client, language, detected):
     payload = {"text": "C'est génial, j'adore ce film merveilleux"}
     if language is not None:
         payload["language"] = language
     body = post(client, payload).get_json()
-    assert body["LanguageCode"] == "fr"
+    assert body["LanguageCode"] == "fr" and body["LanguageDetected"] is detected
     assert body["Sentiment"] == "POSITIVE"
+
+
+@pytest.mark.parametrize("language", ["XX", "", "english please", "Klingon", "123"])
+def test_unknown_language_hints_are_refused_with_the_supported_list(client, language):
+    message = assert_error(post(client, {"text": "good", "language": language}), 400, "unsupported_language")
+    assert "supported: en, fr" in message
+
+
+def test_english_and_native_names_of_every_served_language_resolve():
+    from sentiment.languages import NAMES, UMSAB_FOLDERS, resolve
+
+    assert set(NAMES.values()) == set(UMSAB_FOLDERS)
+    assert [resolve(name) for name in ("English", "Deutsch", "italiano", "Español", "português", "Hindi")] == \
+        ["en", "de", "it", "es", "pt", "hi"]
 
 
 def test_unsupported_language_names_the_supported_ones(client):
@@ -128,6 +144,54 @@ def test_escapes_and_broken_markup_are_answered_not_500(client):
     reply = client.post("/invocations", json={"texts": texts, "language": "en"})
     assert reply.status_code == 200
     assert [item["Index"] for item in reply.get_json()["ResultList"]] == [0, 1, 2, 3, 4]
+
+
+def test_csv_and_jsonlines_records_answer_in_the_type_accept_asks_for(client):
+    csv_body = 'I love it, really\n"Je d\u00e9teste, vraiment ""tout"""\n\n'.encode()
+    reply = client.post("/invocations", data=csv_body, content_type="text/csv",
+                        headers={"Accept": "application/jsonlines"})
+    assert reply.status_code == 200 and reply.mimetype == "application/jsonlines"
+    lines = [json.loads(line) for line in reply.get_data(as_text=True).splitlines()]
+    assert [(line["Sentiment"], line["LanguageCode"], line["LanguageDetected"]) for line in lines] == [
+        ("POSITIVE", "en", True), ("NEGATIVE", "fr", True)]
+    as_csv = client.post("/invocations", data=csv_body, content_type="text/csv")
+    assert as_csv.mimetype == "text/csv"
+    rows = [row.split(",") for row in as_csv.get_data(as_text=True).splitlines()]
+    assert [(row[0], row[5]) for row in rows] == [("POSITIVE", "en"), ("NEGATIVE", "fr")]
+    assert all(abs(sum(map(float, row[1:5])) - 1) < 1e-6 for row in rows)
+    jsonl = '{"source": "I love it"}\n{"text": "awful", "language": "English"}\nnot json\n{"text": ""}\n'
+    reply = client.post("/invocations?language=en", data=jsonl, content_type="application/jsonlines",
+                        headers={"Accept": "application/json"})
+    body = reply.get_json()
+    assert [(r["Index"], r["Sentiment"], r["LanguageDetected"]) for r in body["ResultList"]] == [
+        (0, "POSITIVE", False), (1, "NEGATIVE", False)]
+    assert [(e["Index"], e["ErrorCode"]) for e in body["ErrorList"]] == [(2, "INVALID_REQUEST"), (3, "EMPTY_TEXT")]
+    as_lines = client.post("/invocations", data=jsonl, content_type="application/jsonlines").get_data(as_text=True)
+    assert [json.loads(line).get("ErrorCode") for line in as_lines.splitlines()] == [
+        None, None, "INVALID_REQUEST", "EMPTY_TEXT"]
+    one = client.post("/invocations", json={"text": "good", "language": "en"}, headers={"Accept": "text/csv"})
+    assert one.mimetype == "text/csv" and one.get_data(as_text=True).startswith("POSITIVE,")
+
+
+@pytest.mark.parametrize("accept, expected", [("text/csv;q=0.5, application/jsonlines", "application/jsonlines"),
+                                              ("application/*", "application/json"), ("*/*", "application/json"),
+                                              ("text/html", None), ("application/xml", None)])
+def test_accept_is_negotiated_or_406(client, accept, expected):
+    reply = client.post("/invocations", json={"text": "good", "language": "en"}, headers={"Accept": accept})
+    if expected is None:
+        assert_error(reply, 406, "not_acceptable")
+    else:
+        assert reply.status_code == 200 and reply.mimetype == expected
+
+
+def test_bad_csv_and_jsonlines_bodies_are_clear_400s(make_app):
+    client = make_app(MAX_BATCH_SIZE=2).test_client()
+    assert_error(client.post("/invocations", data=b"\xff\xfe", content_type="text/csv"), 400, "invalid_text")
+    assert_error(client.post("/invocations", data=b"", content_type="application/jsonlines"), 400, "invalid_request")
+    assert_error(client.post("/invocations", data=b"a\nb\nc\n", content_type="text/csv"), 400, "batch_too_large")
+    reply = client.post("/invocations?language=Klingon", data=b"good\n", content_type="text/csv",
+                        headers={"Accept": "application/json"})
+    assert reply.get_json()["ErrorList"][0]["ErrorCode"] == "UNSUPPORTED_LANGUAGE"
 
 
 def test_batch_size_limit_is_configurable(make_app):

@@ -1,0 +1,63 @@
+"""SageMaker's content types for /invocations: CSV and JSON-lines records in, JSON, JSON lines or CSV out."""
+
+import csv
+import io
+import json
+
+JSON = "application/json"
+JSONLINES = "application/jsonlines"
+CSV = "text/csv"
+TYPES = (JSON, JSONLINES, CSV)
+
+
+def read_csv(data):
+    """Return the texts of a CSV body, one record a line (RFC 4180 quoting; unquoted commas stay in the text;
+    blank lines are skipped, as in JSON lines)."""
+    rows = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    return [",".join(row) for row in rows if row]
+
+
+def read_jsonlines(data, loads):
+    """Return (text, language hint) of each line of a JSON-lines body: {"text": ...} or {"source": ...}, with an
+    optional "language"; a line that is not such an object gives (None, None), which fails on its own."""
+    records = []
+    for line in data.decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = loads(line)
+        except (ValueError, RecursionError):
+            record = None
+        if not isinstance(record, dict):
+            records.append((None, None))
+            continue
+        records.append((record.get("text", record.get("source")), record.get("language")))
+    return records
+
+
+def _lines(batch):
+    """The batch answer's items in input order: each result, or its error."""
+    items = {item["Index"]: item for item in batch["ResultList"]}
+    items.update((error["Index"], error) for error in batch["ErrorList"])
+    return [items[index] for index in sorted(items)]
+
+
+def write_jsonlines(batch):
+    """One JSON line per input record: its result, or {"ErrorCode", "ErrorMessage"}."""
+    return "".join(json.dumps({k: v for k, v in item.items() if k != "Index"}, ensure_ascii=False) + "\n"
+                   for item in _lines(batch))
+
+
+def write_csv(batch):
+    """One CSV line per input record: Sentiment, the four scores and LanguageCode; an error fills only the
+    first column, with its ErrorCode."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for item in _lines(batch):
+        if "ErrorCode" in item:
+            writer.writerow([item["ErrorCode"], "", "", "", "", ""])
+        else:
+            scores = item["SentimentScore"]
+            writer.writerow([item["Sentiment"], scores["Positive"], scores["Negative"], scores["Neutral"],
+                             scores["Mixed"], item["LanguageCode"]])
+    return out.getvalue()
