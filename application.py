@@ -45,6 +45,10 @@ DRAIN_LIMIT = 16 * 1024 * 1024  # bytes of a refused body read and dropped at mo
 COMPREHEND_TARGET = "Comprehend_20171127."
 COMPREHEND_JSON = "application/x-amz-json-1.1"
 COMPREHEND_BATCH_LIMIT = 25  # documents per BatchDetectSentiment, as Comprehend
+# The welcome page's examples to click, one per language, shown for the languages served.
+EXAMPLES = [("en", "I love this film, it is wonderful"), ("fr", "Je déteste les lundis"),
+            ("de", "Das Essen war kalt und viel zu teuer."), ("es", "El tren sale a las ocho."),
+            ("it", "Che bella giornata!")]
 # A client's X-Request-Id is kept only when short and plain: it is echoed in a header and written to the log.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 # Our error codes as the exceptions Comprehend raises; any other is an InvalidRequestException.
@@ -356,6 +360,7 @@ def create_app(config=None):
     except ValueError as error:
         raise ValueError(f"SIGV4_CREDENTIALS: {error}; refusing to start") from None
     contract = (ROOT / "openapi.yaml").read_text(encoding="utf-8")
+    model_card_text = (ROOT / "models" / "README.md").read_text(encoding="utf-8")
     @app.before_request
     def start_timer():
         g.start = time.perf_counter()
@@ -409,13 +414,22 @@ def create_app(config=None):
 
     @app.get("/")
     def welcome():
-        response = app.make_response(render_template("index.html", languages=service.languages))
+        names = {code: languages.ENGLISH_NAMES.get(code, code) for code in service.languages}
+        examples = [(code, text) for code, text in EXAMPLES if code in names][:4]
+        listed = list(names.values())
+        in_words = " and ".join([", ".join(listed[:-1]), listed[-1]] if len(listed) > 1 else listed)
+        response = app.make_response(render_template("index.html", names=names, in_words=in_words,
+                                                      examples=examples, api_key_required=bool(api_keys)))
         # The page loads its script and style from this origin only and may not be framed.
         response.headers["Content-Security-Policy"] = (
             "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
+
+    @app.get("/model-card")
+    def model_card():
+        return app.response_class(model_card_text, mimetype="text/plain")
 
     @app.get("/openapi.yaml")
     def openapi():

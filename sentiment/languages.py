@@ -22,13 +22,15 @@ UMSAB_FOLDERS = {
 }
 
 
-# The served languages by their English and native names, as a person types them (case and accents aside).
-NAMES = {
-    "english": "en", "french": "fr", "français": "fr", "francais": "fr", "german": "de", "deutsch": "de",
-    "italian": "it", "italiano": "it", "spanish": "es", "español": "es", "espanol": "es", "castellano": "es",
-    "portuguese": "pt", "português": "pt", "portugues": "pt", "arabic": "ar", "العربية": "ar", "عربي": "ar",
-    "hindi": "hi", "हिन्दी": "hi", "हिंदी": "hi",
-}
+# The served languages' English names, as the page shows them, and their native names.
+ENGLISH_NAMES = {"en": "English", "fr": "French", "de": "German", "it": "Italian", "es": "Spanish",
+                 "pt": "Portuguese", "ar": "Arabic", "hi": "Hindi"}
+NATIVE_NAMES = {"fr": ("français", "francais"), "de": ("Deutsch",), "it": ("italiano",),
+                "es": ("español", "espanol", "castellano"), "pt": ("português", "portugues"),
+                "ar": ("العربية", "عربي"), "hi": ("हिन्दी", "हिंदी")}
+# What a request may call them, case aside.
+NAMES = {name.casefold(): code for code, name in ENGLISH_NAMES.items()}
+NAMES.update((name.casefold(), code) for code, names in NATIVE_NAMES.items() for name in names)
 # Hints that mean "detect it": the workshop's own "US" (a country, not a language) and "auto".
 DETECT = frozenset({"auto", "us"})
 
