@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from flask import Flask, current_app, g, redirect, render_template, request
+from flask import Flask, current_app, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from sentiment import canary, formats, languages, sigv4
@@ -51,6 +51,7 @@ EXAMPLES = [("en", "I love this film, it is wonderful"), ("fr", "Je déteste les
             ("it", "Che bella giornata!")]
 # A client's X-Request-Id is kept only when short and plain: it is echoed in a header and written to the log.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+REQUEST_ID_KEY = "sentiment.request_id"  # where the WSGI environ carries it
 # Our error codes as the exceptions Comprehend raises; any other is an InvalidRequestException.
 COMPREHEND_ERRORS = {
     "text_too_long": "TextSizeLimitExceededException",
@@ -86,6 +87,40 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["traceback"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
+
+
+class AccessLog:
+    """WSGI middleware: the request id and one JSON access-log line per request, outside Flask's
+    per-request hooks, which cost more than the inference."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        request_id = environ.get("HTTP_X_REQUEST_ID", "")
+        if not REQUEST_ID.fullmatch(request_id):
+            request_id = os.urandom(8).hex()
+        environ[REQUEST_ID_KEY] = request_id
+        status = "500"
+
+        def start(line, headers, exc_info=None):
+            nonlocal status
+            status = line[:3]
+            headers += [("X-Request-Id", request_id), ("X-Content-Type-Options", "nosniff")]
+            return start_response(line, headers, exc_info)
+
+        body = self.app(environ, start)
+        # The JsonFormatter's shape, written by hand: only the method and the path need escaping.
+        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+        line = (f'{{"time": {time.time():.3f}, "level": "INFO", "logger": "sentiment.access", "message": "request", '
+                f'"method": {json.dumps(environ["REQUEST_METHOD"])}, "path": {json.dumps(path)}, "status": {status}, '
+                f'"latency_ms": {(time.perf_counter() - started) * 1000:.3f}, "request_id": "{request_id}"}}\n')
+        try:
+            sys.stdout.write(line)
+        except (OSError, ValueError):
+            pass  # a full disk or a closed pipe loses the log line, not the answer (nor /ping)
+        return body
 
 
 def configure_logging(level):
@@ -361,11 +396,7 @@ def create_app(config=None):
         raise ValueError(f"SIGV4_CREDENTIALS: {error}; refusing to start") from None
     contract = (ROOT / "openapi.yaml").read_text(encoding="utf-8")
     model_card_text = (ROOT / "models" / "README.md").read_text(encoding="utf-8")
-    @app.before_request
-    def start_timer():
-        g.start = time.perf_counter()
-        request_id = request.headers.get("X-Request-Id", "")
-        g.request_id = request_id if REQUEST_ID.fullmatch(request_id) else os.urandom(8).hex()
+    app.wsgi_app = AccessLog(app.wsgi_app)
 
     if app.config["HTTPS_REDIRECT"]:
         @app.before_request
@@ -375,23 +406,6 @@ def create_app(config=None):
                 # 308 keeps a POST a POST; 301 is what browsers cache for a page.
                 status = 301 if request.method in ("GET", "HEAD") else 308
                 return redirect("https://" + request.url.split("://", 1)[1], status)
-
-    @app.after_request
-    def log_request(response):
-        response.headers["X-Request-Id"] = g.request_id
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        # Written straight to stdout in the JsonFormatter's shape: logging's machinery would cost more
-        # per request than the inference does.
-        line = json.dumps({
-            "time": round(time.time(), 3), "level": "INFO", "logger": "sentiment.access", "message": "request",
-            "method": request.method, "path": request.path, "status": response.status_code,
-            "latency_ms": round((time.perf_counter() - g.start) * 1000, 3), "request_id": g.request_id,
-        }) + "\n"
-        try:
-            sys.stdout.write(line)
-        except (OSError, ValueError):
-            pass  # a full disk or a closed pipe loses the log line, not the answer (nor /ping)
-        return response
 
     @app.errorhandler(ApiError)
     def api_error(error):
@@ -409,7 +423,8 @@ def create_app(config=None):
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
-        log.exception("unhandled error", extra={"request_id": g.get("request_id"), "path": request.path})
+        log.exception("unhandled error", extra={"request_id": request.environ.get(REQUEST_ID_KEY),
+                                                 "path": request.path})
         return _json({"error": {"code": "internal_error", "message": "internal error"}}, 500)
 
     @app.get("/")

@@ -310,6 +310,13 @@ def test_an_unwritable_log_does_not_fail_requests(client, monkeypatch):
     assert post(client, {"text": "good", "language": "en"}).status_code == 200
 
 
+def test_access_log_lines_stay_json_whatever_the_path(client, capsys):
+    capsys.readouterr()
+    assert client.get('/quote"back\\slash/é?x=1').status_code == 404
+    [line] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert line["path"] == '/quote"back\\slash/é' and line["status"] == 404 and line["method"] == "GET"
+
+
 def test_log_records_are_json_lines_with_their_extra_fields():
     record = logging.LogRecord("sentiment", logging.ERROR, __file__, 1, "model not loaded", None, None)
     record.model = "de"
