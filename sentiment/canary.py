@@ -3,6 +3,7 @@ exhausts memory fails there, with its reason, instead of taking down the workers
 
 import json
 import math
+import os
 import resource
 import signal
 import subprocess
@@ -40,10 +41,13 @@ def _reason(path, returncode, stderr):
 def prove(folder, entries):
     """Return {name: reason} for the models of `entries` ({name: manifest entry}, files in `folder`) that do
     not load and answer a test text in a child process within TIMEOUT and MEMORY; the others passed."""
+    # One BLAS thread: where NumPy is installed (the dev venv), each thread of its BLAS maps memory of its own,
+    # which on a many-core machine would count against MEMORY.
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     # No shell: the folder, name and entry reach the child as plain arguments.
     children = {name: subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "sentiment.canary", str(folder), name, json.dumps(entry)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for name, entry in entries.items()}
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for name, entry in entries.items()}
     deadline, errors = time.monotonic() + TIMEOUT, {}
     for name, child in children.items():
         path = Path(folder) / entries[name]["file"]
