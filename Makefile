@@ -31,9 +31,10 @@ test: .venv-dev/.dev
 	$(DEV)/ruff check application.py gunicorn.conf.py sentiment bench tests
 	$(DEV)/python -m pytest
 
-# The benchmark (README, "Performance"): writes bench/results.md and bench/results.png. Needs wrk.
+# The benchmark (README, "Performance"): writes bench/results.md and bench/results.png. Needs wrk and valgrind.
 bench: $(VENV)/.bench
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py --data $(DATA)
 
 # Rebuild every model from $(DATA) (cross-validation for calibration, then UMSAB train+val and the recipe's

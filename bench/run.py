@@ -28,6 +28,7 @@ from sentiment.data import read_corpus, umsab_folder  # noqa: E402
 from sentiment.languages import UMSAB_FOLDERS  # noqa: E402
 from sentiment.evaluate import load_models  # noqa: E402
 from sentiment.text import normalize  # noqa: E402
+from bench.instructions import per_request as instructions_per_request  # noqa: E402
 
 CONCURRENCIES = (1, 4, 16, 64)
 BATCH_CONCURRENCIES = (1, 2, 4)
@@ -74,8 +75,19 @@ def stop(process):
     process.wait(30)
 
 
-def wrk(port, bodies, connections, duration):
-    """Run wrk against /invocations with `bodies` in turn; return requests/s, p50 and p99 in ms."""
+def worker_cpu(master):
+    """CPU ticks (user + system) used so far by each gunicorn worker of `master`, by pid."""
+    ticks = {}
+    for pid in subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout.split():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def wrk(port, bodies, connections, duration, master):
+    """Run wrk against /invocations with `bodies` in turn; return requests/s, p50 and p99 in ms, and each
+    worker's share of the CPU the run took (an idle worker means the connections all landed on one)."""
+    before = worker_cpu(master)
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8") as f:
         f.write("\n".join(bodies) + "\n")
         f.flush()
@@ -86,7 +98,9 @@ def wrk(port, bodies, connections, duration):
     if "Non-2xx" in out:
         raise SystemExit(f"wrk saw errors at {connections} connections:\n{out[:3000]}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    return {"rps": rps, "p50": _ms(out, "50%"), "p99": _ms(out, "99%")}
+    used = {pid: ticks - before.get(pid, 0) for pid, ticks in worker_cpu(master).items()}
+    shares = sorted((round(100 * t / max(sum(used.values()), 1)) for t in used.values()), reverse=True)
+    return {"rps": rps, "p50": _ms(out, "50%"), "p99": _ms(out, "99%"), "cpu": "/".join(map(str, shares))}
 
 
 def _ms(out, percentile):
@@ -261,19 +275,21 @@ def main():
 
     port = free_port()
     bare, _ = start("bench.bare:app", port)
-    rows = {"ceiling: bare Flask": [wrk(port, explicit, c, args.duration) for c in CONCURRENCIES]}
+    rows = {"ceiling: bare Flask": [wrk(port, explicit, c, args.duration, bare) for c in CONCURRENCIES]}
     stop(bare)
 
     ours, _ = start("application:application", port)
-    rows["ours: explicit language"] = [wrk(port, explicit, c, args.duration) for c in CONCURRENCIES]
-    rows["ours: auto-detect"] = [wrk(port, auto, c, args.duration) for c in CONCURRENCIES]
-    batch = [wrk(port, batches, c, args.duration) for c in BATCH_CONCURRENCIES]
+    rows["ours: explicit language"] = [wrk(port, explicit, c, args.duration, ours) for c in CONCURRENCIES]
+    rows["ours: auto-detect"] = [wrk(port, auto, c, args.duration, ours) for c in CONCURRENCIES]
+    batch = [wrk(port, batches, c, args.duration, ours) for c in BATCH_CONCURRENCIES]
     attacks, worst, slowest_ping, pings = hostile(port)
     memory = worker_memory(ours)
     stop(ours)
 
     local = in_process(pairs)
     cold = cold_starts()
+    instructions = {name: instructions_per_request(spec) for name, spec in
+                    [("ceiling: bare Flask", "bench.bare:app"), ("ours", "application:application")]}
 
     ceiling = max(p["rps"] for p in rows["ceiling: bare Flask"])
     best = {name: max(p["rps"] for p in points) for name, points in rows.items()}
@@ -283,15 +299,20 @@ def main():
         f"{len(auto)} of them detected as a served language and used for auto-detect; "
         f"wrk -t1, {args.duration} s per run; gunicorn as in the Procfile.\n",
         "## POST /invocations, one text per request\n",
-        "| server | connections | requests/s | p50 ms | p99 ms |", "|---|---|---|---|---|",
+        "| server | connections | requests/s | p50 ms | p99 ms | CPU share of the two workers, % |",
+        "|---|---|---|---|---|---|",
     ]
     for name, points in rows.items():
-        lines += [f"| {name} | {c} | {p['rps']:,.0f} | {p['p50']:.2f} | {p['p99']:.2f} |"
+        lines += [f"| {name} | {c} | {p['rps']:,.0f} | {p['p50']:.2f} | {p['p99']:.2f} | {p['cpu']} |"
                   for c, p in zip(CONCURRENCIES, points)]
-    lines += ["", "## Batch, 1,000 texts per request, auto-detect\n", "| connections | texts/s | p50 ms | p99 ms |",
-              "|---|---|---|---|"]
-    lines += [f"| {c} | {p['rps'] * 1000:,.0f} | {p['p50']:.1f} | {p['p99']:.1f} |"
+    lines += ["", "## Batch, 1,000 texts per request, auto-detect\n",
+              "| connections | texts/s | p50 ms | p99 ms | CPU share of the two workers, % |", "|---|---|---|---|---|"]
+    lines += [f"| {c} | {p['rps'] * 1000:,.0f} | {p['p50']:.1f} | {p['p99']:.1f} | {p['cpu']} |"
               for c, p in zip(BATCH_CONCURRENCIES, batch)]
+    lines += ["", "## Instructions per request (valgrind cachegrind, one English tweet, no server)\n",
+              "| app | instructions | vs ceiling |", "|---|---|---|"]
+    lines += [f"| {name} | {count:,} | {count / instructions['ceiling: bare Flask']:.2f}x |"
+              for name, count in instructions.items()]
     lines += ["", "## Hostile texts at the 5,000-byte limit, English named\n",
               "| text | one text: ms | batch of up to 1 MiB: texts | ms | ms per text vs ordinary |",
               "|---|---|---|---|---|"]
@@ -310,7 +331,8 @@ def main():
     ratios = [f"single text, explicit language: {best['ours: explicit language'] / ceiling:.0%} of the ceiling",
               f"single text, auto-detect: {best['ours: auto-detect'] / ceiling:.0%} of the ceiling",
               f"batch: {max(p['rps'] for p in batch) * 1000:,.0f} texts/s",
-              f"in process: {local['normalise + predict']:,.0f} texts/s on one core"]
+              f"in process: {local['normalise + predict']:,.0f} texts/s on one core",
+              f"instructions per request: {instructions['ours'] / instructions['ceiling: bare Flask']:.2f}x the ceiling's"]
     lines += ["", "## Ratios\n"] + [f"- {r}" for r in ratios] + [""]
     (ROOT / "bench" / "results.md").write_text("\n".join(lines), encoding="utf-8")
     chart(rows, ROOT / "bench" / "results.png")
