@@ -396,6 +396,12 @@ def create_app(config=None):
         raise ValueError(f"SIGV4_CREDENTIALS: {error}; refusing to start") from None
     contract = (ROOT / "openapi.yaml").read_text(encoding="utf-8")
     model_card_text = (ROOT / "models" / "README.md").read_text(encoding="utf-8")
+    # What the welcome page shows depends only on the configuration.
+    names = {code: languages.ENGLISH_NAMES.get(code, code) for code in service.languages}
+    listed = list(names.values())
+    page = {"names": names, "api_key_required": bool(api_keys),
+            "in_words": " and ".join([", ".join(listed[:-1]), listed[-1]] if len(listed) > 1 else listed),
+            "examples": [(code, text) for code, text in EXAMPLES if code in names][:4]}
     app.wsgi_app = AccessLog(app.wsgi_app)
 
     if app.config["HTTPS_REDIRECT"]:
@@ -429,12 +435,7 @@ def create_app(config=None):
 
     @app.get("/")
     def welcome():
-        names = {code: languages.ENGLISH_NAMES.get(code, code) for code in service.languages}
-        examples = [(code, text) for code, text in EXAMPLES if code in names][:4]
-        listed = list(names.values())
-        in_words = " and ".join([", ".join(listed[:-1]), listed[-1]] if len(listed) > 1 else listed)
-        response = app.make_response(render_template("index.html", names=names, in_words=in_words,
-                                                      examples=examples, api_key_required=bool(api_keys)))
+        response = app.make_response(render_template("index.html", **page))
         # The page loads its script and style from this origin only and may not be framed.
         response.headers["Content-Security-Policy"] = (
             "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")

@@ -50,17 +50,13 @@ def parse_credentials(value):
 
 
 class _Verifier(SigV4Auth):
-    """botocore's signer, restricted to the headers the client says it signed."""
-
-    def __init__(self, credentials, region, signed_headers):
-        super().__init__(credentials, SERVICE, region)
-        self._signed_headers = signed_headers
+    """botocore's signer over every header of the request, which holds just those the client signed (botocore
+    would itself leave some out, such as User-Agent, and add Host)."""
 
     def headers_to_sign(self, request):
         headers = HTTPHeaders()
         for name, value in request.headers.items():
-            if name.lower() in self._signed_headers:
-                headers[name.lower()] = value
+            headers[name.lower()] = value
         return headers
 
 
@@ -97,7 +93,7 @@ def verify(credentials, method, path, query, headers, body, now=None):
     request = AWSRequest(method=method, url=url, data=body,
                          headers={name: ",".join(headers[name]) for name in signed})
     request.context["timestamp"] = stamp
-    verifier = _Verifier(Credentials(match["key"], secret), match["region"], set(signed))
+    verifier = _Verifier(Credentials(match["key"], secret), SERVICE, match["region"])
     canonical = verifier.canonical_request(request)
     expected = verifier.signature(verifier.string_to_sign(request, canonical), request)
     if not hmac.compare_digest(expected, match["signature"]):
