@@ -13,11 +13,10 @@ import requests
 from conftest import BIN, ROOT, free_port, kill
 
 
-def start_serve(tiny_models, tmp_path, **env):
-    """Run `./serve` as SageMaker would (no Docker), on the tiny models; return the process once /ping is 200."""
-    port = env.get("SAGEMAKER_BIND_TO_PORT", "8080")
+def launch(command, port, tiny_models, tmp_path, **env):
+    """Run `command` from the project folder on the tiny models; return the process once /ping on `port` is 200."""
     process = subprocess.Popen(
-        ["./serve"], cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        command, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "MODEL_SOURCE": str(tiny_models),
              "LANGUAGES": "en,fr", "MODEL_CACHE_DIR": str(tmp_path / "cache"), **env})
     deadline = time.monotonic() + 60
@@ -28,7 +27,12 @@ def start_serve(tiny_models, tmp_path, **env):
         except requests.ConnectionError:
             time.sleep(0.1)
     kill(process)
-    pytest.fail("serve did not become ready")
+    pytest.fail(f"{command} did not serve on {port} (exit status {process.poll()})")
+
+
+def start_serve(tiny_models, tmp_path, **env):
+    """Run `./serve` as SageMaker would (no Docker), on the tiny models; return the process once /ping is 200."""
+    return launch(["./serve"], env.get("SAGEMAKER_BIND_TO_PORT", "8080"), tiny_models, tmp_path, **env)
 
 
 def test_serve_answers_every_content_type_in_the_type_accept_asks_for(tiny_models, tmp_path):
@@ -76,18 +80,4 @@ def test_dockerfile_passes_hadolint_and_copies_what_the_service_imports():
 
 def test_python_application_py_runs_a_development_server_on_port(tiny_models, tmp_path):
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "application.py"], cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, env={**os.environ, "PORT": str(port), "MODEL_SOURCE": str(tiny_models),
-                                        "LANGUAGES": "en,fr", "MODEL_CACHE_DIR": str(tmp_path / "cache")})
-    try:
-        deadline = time.monotonic() + 60
-        while process.poll() is None and time.monotonic() < deadline:
-            try:
-                assert requests.get(f"http://127.0.0.1:{port}/ping", timeout=1).status_code == 200
-                return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        pytest.fail(f"python application.py did not serve on {port} (exit status {process.poll()})")
-    finally:
-        kill(process)
+    kill(launch([sys.executable, "application.py"], port, tiny_models, tmp_path, PORT=str(port)))
