@@ -19,9 +19,11 @@ $(VENV)/.bench: $(VENV)/.runtime requirements-bench.txt
 	$(BIN)/pip install -r requirements-bench.txt
 	touch $@
 
-.venv-dev/.dev: requirements-dev.txt
+# The runtime's wheels are kept in .venv-dev/wheels too: the bundle test installs them offline, as EB would.
+.venv-dev/.dev: requirements-dev.txt requirements.txt
 	python3 -m venv .venv-dev
 	$(DEV)/pip install -r requirements-dev.txt
+	$(DEV)/pip download -q -r requirements.txt -d .venv-dev/wheels
 	touch $@
 
 run: $(VENV)/.runtime

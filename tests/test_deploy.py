@@ -85,15 +85,16 @@ def bundle():
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory):
     """The bundle unpacked as on an instance, with its runtime installed from wheels into a fresh venv, as
-    Elastic Beanstalk would with no compiler: returns (app folder, venv)."""
+    Elastic Beanstalk would with no compiler (offline, from the wheels `make test` downloaded beside
+    .venv-dev): returns (app folder, venv)."""
     folder = tmp_path_factory.mktemp("instance")
     app_dir, venv = folder / "var-app-current", folder / "venv"
     path = bundle()
     zipfile.ZipFile(path).extractall(app_dir)
     path.unlink()
     subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", "requirements.txt"], cwd=app_dir, check=True,
-                   capture_output=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-index", "--find-links", str(BIN.parent / "wheels"),
+                    "-r", "requirements.txt"], cwd=app_dir, check=True, capture_output=True)
     return app_dir, venv
 
 
