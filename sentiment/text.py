@@ -24,6 +24,9 @@ _TOKEN = re.compile(
     r"|[^\w\s\x00-\x1f\x7f\ufe0f\u200d]"
 )
 
+# The plain words that _TOKEN's second emoticon branch ("d8", "do8": a "D8" face, lower-cased) would split.
+_EMOTICON_WORDS = ("d8", "do8")
+
 
 def _decode_escape(match):
     if match.group(3) is None:
@@ -50,4 +53,18 @@ def normalize(text):
         text = _MENTION.sub(" @user ", text)
     # Elongation is signal ("soooo good"), but its length is not: cap every run at three.
     text = _REPEAT.sub(r"\1\1\1", text)
-    return " ".join(_TOKEN.findall(text))
+    return tokenize(text)
+
+
+def tokenize(text):
+    """Return the tokens that _TOKEN finds in `text`, space-separated, a plain word at a time where it can."""
+    tokens = []
+    # No token spans a space, so each chunk between spaces is tokenised on its own. Most chunks are one plain
+    # word and so their own token: str.isalnum is exactly _TOKEN's \w without "_", and among such words only
+    # "d8..."/"do8..." start with an emoticon. The others go through the full pattern.
+    for chunk in text.split():
+        if chunk.isalnum() and not chunk.startswith(_EMOTICON_WORDS):
+            tokens.append(chunk)
+        else:
+            tokens += _TOKEN.findall(chunk)
+    return " ".join(tokens)
