@@ -52,6 +52,9 @@ EXAMPLES = [("en", "I love this film, it is wonderful"), ("fr", "Je déteste les
 # A client's X-Request-Id is kept only when short and plain: it is echoed in a header and written to the log.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 REQUEST_ID_KEY = "sentiment.request_id"  # where the WSGI environ carries it
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+# What the access log writes between quotes as it is; anything else goes through json.dumps.
+PLAIN = re.compile(r"[A-Za-z0-9/._~%!$&'()*+,;=:@-]*")
 # Our error codes as the exceptions Comprehend raises; any other is an InvalidRequestException.
 COMPREHEND_ERRORS = {
     "text_too_long": "TextSizeLimitExceededException",
@@ -112,9 +115,11 @@ class AccessLog:
 
         body = self.app(environ, start)
         # The JsonFormatter's shape, written by hand: only the method and the path need escaping.
-        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+        method = f'"{method}"' if PLAIN.fullmatch(method) else json.dumps(method)
+        path = f'"{path}"' if PLAIN.fullmatch(path) else json.dumps(path.encode("latin-1").decode("utf-8", "replace"))
         line = (f'{{"time": {time.time():.3f}, "level": "INFO", "logger": "sentiment.access", "message": "request", '
-                f'"method": {json.dumps(environ["REQUEST_METHOD"])}, "path": {json.dumps(path)}, "status": {status}, '
+                f'"method": {method}, "path": {path}, "status": {status}, '
                 f'"latency_ms": {(time.perf_counter() - started) * 1000:.3f}, "request_id": "{request_id}"}}\n')
         try:
             sys.stdout.write(line)
@@ -144,6 +149,10 @@ class Service:
                       retries=config["DOWNLOAD_RETRIES"], backoff=config["DOWNLOAD_BACKOFF"],
                       deadline=config["DOWNLOAD_DEADLINE"], manifest_sha256=config["MODEL_MANIFEST_SHA256"])
         self.languages = [code.strip().lower() for code in config["LANGUAGES"].split(",") if code.strip()]
+        # Answers write the code unescaped (formats._fields), so it must be a plain ISO 639 code.
+        for code in self.languages:
+            if not LANGUAGE_CODE.fullmatch(code):
+                raise ValueError(f"LANGUAGES: {code!r} is not an ISO 639-1 code such as en; refusing to start")
         self.max_text_bytes = config["MAX_TEXT_BYTES"]
         self.max_batch_size = config["MAX_BATCH_SIZE"]
         manifest, paths, self.errors = store.sync([*self.languages, LID])
@@ -278,11 +287,11 @@ def _accepted(default):
     return best
 
 
-def _records():
-    """Return the (text, language hint) records of a CSV or JSON-lines body; the query's `language` is the
-    hint of every record that names none."""
+def _records(mimetype):
+    """Return the (text, language hint) records of a CSV or JSON-lines body (`mimetype`); the query's
+    `language` is the hint of every record that names none."""
     try:
-        if request.mimetype == formats.CSV:
+        if mimetype == formats.CSV:
             records = [(text, None) for text in formats.read_csv(request.get_data(cache=False))]
         else:
             records = formats.read_jsonlines(request.get_data(cache=False), _loads)
@@ -487,11 +496,12 @@ def create_app(config=None):
         if api_keys and not _known_key(api_keys, _presented_key()):
             raise ApiError(401, "unauthorized", "send a configured API key as 'Authorization: Bearer KEY' or "
                            "'X-Api-Key: KEY'")
-        if request.mimetype not in formats.TYPES:
+        mimetype = request.mimetype
+        if mimetype not in formats.TYPES:
             raise ApiError(415, "unsupported_media_type", f"send the body as Content-Type: {', '.join(formats.TYPES)}")
-        accept = _accepted(request.mimetype)
-        if request.mimetype != formats.JSON:
-            answer = service.classify_records(_records())
+        accept = _accepted(mimetype)
+        if mimetype != formats.JSON:
+            answer = service.classify_records(_records(mimetype))
         else:
             body = _parse_body()
             language = _resolved(body.get("language"), service.languages)
@@ -502,7 +512,7 @@ def create_app(config=None):
             elif "text" in body:
                 answer = service.classify(body["text"], language)
                 if accept == formats.JSON:
-                    return _json(answer)
+                    return app.response_class(formats.write_result(answer), mimetype=formats.JSON)
                 answer = {"ResultList": [{"Index": 0, **answer}], "ErrorList": []}
             else:
                 raise ApiError(400, "invalid_request", "the body needs a text (a string) or texts (a list of strings)")
@@ -510,7 +520,7 @@ def create_app(config=None):
             return app.response_class(formats.write_jsonlines(answer), mimetype=formats.JSONLINES)
         if accept == formats.CSV:
             return app.response_class(formats.write_csv(answer), mimetype=formats.CSV)
-        return _json(answer)
+        return app.response_class(formats.write_batch(answer), mimetype=formats.JSON)
 
     return app
 

@@ -35,6 +35,27 @@ def read_jsonlines(data, loads):
     return records
 
 
+def _fields(result):
+    """The members of one result as json.dumps writes them, but written directly: every value is a float, a
+    boolean or a string from a fixed set (a sentiment, a served language code), so nothing needs escaping."""
+    scores = result["SentimentScore"]
+    return (f'"Sentiment": "{result["Sentiment"]}", "SentimentScore": {{"Positive": {scores["Positive"]!r}, '
+            f'"Negative": {scores["Negative"]!r}, "Neutral": {scores["Neutral"]!r}, "Mixed": {scores["Mixed"]!r}}}, '
+            f'"LanguageCode": "{result["LanguageCode"]}", '
+            f'"LanguageDetected": {"true" if result["LanguageDetected"] else "false"}')
+
+
+def write_result(result):
+    """One /invocations result as JSON, the same text as json.dumps(result, ensure_ascii=False)."""
+    return f"{{{_fields(result)}}}"
+
+
+def write_batch(batch):
+    """A /invocations batch answer as JSON, the same text as json.dumps(batch, ensure_ascii=False)."""
+    results = ", ".join([f'{{"Index": {item["Index"]}, {_fields(item)}}}' for item in batch["ResultList"]])
+    return f'{{"ResultList": [{results}], "ErrorList": {json.dumps(batch["ErrorList"], ensure_ascii=False)}}}'
+
+
 def _lines(batch):
     """The batch answer's items in input order: each result, or its error."""
     items = {item["Index"]: item for item in batch["ResultList"]}
@@ -45,7 +66,7 @@ def _lines(batch):
 def write_jsonlines(batch):
     """One JSON line per input record: its result, or {"ErrorCode", "ErrorMessage"}."""
     return "".join(json.dumps({k: v for k, v in item.items() if k != "Index"}, ensure_ascii=False) + "\n"
-                   for item in _lines(batch))
+                   if "ErrorCode" in item else f"{{{_fields(item)}}}\n" for item in _lines(batch))
 
 
 def write_csv(batch):

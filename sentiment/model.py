@@ -51,7 +51,8 @@ class SentimentModel:
         """Return the calibrated Comprehend SentimentScore of normalised `tokens`: four floats summing to 1."""
         labels, probabilities = self._predict_all(tokens)
         power = self._power
-        powered = [p**power for p in probabilities]
+        # float(): the training library's fastText gives NumPy floats, whose repr answers would not be JSON.
+        powered = [float(p) ** power for p in probabilities]
         # fastText adds 1e-5 to every probability; the rescaling makes the scores sum to exactly 1.
         total = sum(powered)
         scores = {"Positive": 0.0, "Negative": 0.0, "Neutral": 0.0, "Mixed": 0.0}

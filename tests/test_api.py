@@ -353,3 +353,21 @@ def test_debug_mode_cannot_be_switched_on(make_app, monkeypatch):
     response = app.test_client().get("/boom")
     assert response.status_code == 500
     assert response.get_json() == {"error": {"code": "internal_error", "message": "internal error"}}
+
+
+@pytest.mark.parametrize("languages", ["en,e\"n", "en,../x", "english"])
+def test_languages_that_are_not_iso_codes_refuse_to_start(make_app, languages):
+    with pytest.raises(ValueError, match="^LANGUAGES"):
+        make_app(LANGUAGES=languages)
+
+
+def test_answers_are_written_as_json_dumps_would(client):
+    """The answers are written directly, not by json.dumps; they must be the very same text."""
+    single = post(client, {"text": "Ça va très bien 😀", "language": "fr"})
+    assert single.get_data(as_text=True) == json.dumps(single.get_json(), ensure_ascii=False)
+    batch = post(client, {"texts": ["good", "", "x" * 6000, "nul", "\"quoted\" é"], "language": "auto"})
+    assert batch.get_json()["ErrorList"] and batch.get_json()["ResultList"]
+    assert batch.get_data(as_text=True) == json.dumps(batch.get_json(), ensure_ascii=False)
+    lines = client.post("/invocations?language=en", data='{"text": "good"}\n{"text": 1}\n{"text": "bad é"}\n',
+                        headers={"Content-Type": "application/jsonlines"}).get_data(as_text=True).splitlines()
+    assert lines == [json.dumps(json.loads(line), ensure_ascii=False) for line in lines] and len(lines) == 3
