@@ -197,6 +197,19 @@ def hostile(port, runs=15):
     return rows, worst, max(pings), len(pings)
 
 
+def accept_balance(bodies, runs=20, connections=16, duration=1):
+    """Of `runs` short wrk runs (fresh kept-alive connections each), how many left a worker (nearly) idle: with
+    the workers sharing one socket, and with each on its own SO_REUSEPORT socket (gunicorn.conf.py)."""
+    result = {}
+    for name, reuse in [("one shared socket", "false"), ("a SO_REUSEPORT socket per worker (default)", "true")]:
+        port = free_port()
+        master, _ = start("application:application", port, {"GUNICORN_REUSE_PORT": reuse})
+        shares = [wrk(port, bodies, connections, duration, master)["cpu"] for _ in range(runs)]
+        stop(master)
+        result[name] = sum(int(share.split("/")[0]) >= 90 for share in shares), shares
+    return result
+
+
 def worker_memory(master):
     """Resident and proportional set size (MB) of each gunicorn worker of `master`."""
     children = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout.split()
@@ -272,6 +285,8 @@ def main():
     texts = [json.loads(body)["text"] for body in auto]
     batches = [json.dumps({"texts": list(itertools.islice(itertools.cycle(texts), i, i + 1000))},
                           ensure_ascii=False) for i in range(0, len(texts), 1000)]
+    english = list(itertools.islice(itertools.cycle([text for lang, text in pairs if lang == "en"]), 1000))
+    english_batch = [json.dumps({"texts": english, "language": "en"}, ensure_ascii=False)]
 
     port = free_port()
     bare, _ = start("bench.bare:app", port)
@@ -282,10 +297,12 @@ def main():
     rows["ours: explicit language"] = [wrk(port, explicit, c, args.duration, ours) for c in CONCURRENCIES]
     rows["ours: auto-detect"] = [wrk(port, auto, c, args.duration, ours) for c in CONCURRENCIES]
     batch = [wrk(port, batches, c, args.duration, ours) for c in BATCH_CONCURRENCIES]
+    batch_en = [wrk(port, english_batch, c, args.duration, ours) for c in BATCH_CONCURRENCIES]
     attacks, worst, slowest_ping, pings = hostile(port)
     memory = worker_memory(ours)
     stop(ours)
 
+    balance = accept_balance(explicit)
     local = in_process(pairs)
     cold = cold_starts()
     instructions = {name: instructions_per_request(spec) for name, spec in
@@ -305,10 +322,15 @@ def main():
     for name, points in rows.items():
         lines += [f"| {name} | {c} | {p['rps']:,.0f} | {p['p50']:.2f} | {p['p99']:.2f} | {p['cpu']} |"
                   for c, p in zip(CONCURRENCIES, points)]
-    lines += ["", "## Batch, 1,000 texts per request, auto-detect\n",
-              "| connections | texts/s | p50 ms | p99 ms | CPU share of the two workers, % |", "|---|---|---|---|---|"]
-    lines += [f"| {c} | {p['rps'] * 1000:,.0f} | {p['p50']:.1f} | {p['p99']:.1f} | {p['cpu']} |"
-              for c, p in zip(BATCH_CONCURRENCIES, batch)]
+    lines += ["", "## Batch, 1,000 texts per request\n",
+              "| texts | connections | texts/s | p50 ms | p99 ms | CPU share of the two workers, % |",
+              "|---|---|---|---|---|---|"]
+    for name, points in [("mixed languages, auto-detect", batch), ("English, named", batch_en)]:
+        lines += [f"| {name} | {c} | {p['rps'] * 1000:,.0f} | {p['p50']:.1f} | {p['p99']:.1f} | {p['cpu']} |"
+                  for c, p in zip(BATCH_CONCURRENCIES, points)]
+    lines += ["", "## Accept balance: 20 runs of 1 s, 16 new kept-alive connections each, one text per request\n",
+              "| listening | runs with a worker idle (≥ 90/10 CPU split) | CPU splits, % |", "|---|---|---|"]
+    lines += [f"| {name} | {idle} of {len(shares)} | {', '.join(shares)} |" for name, (idle, shares) in balance.items()]
     lines += ["", "## Instructions per request (valgrind cachegrind, one English tweet, no server)\n",
               "| app | instructions | vs ceiling |", "|---|---|---|"]
     lines += [f"| {name} | {count:,} | {count / instructions['ceiling: bare Flask']:.2f}x |"
@@ -330,7 +352,8 @@ def main():
               f"| {rss} MB / {pss} MB |" for i, (rss, pss) in enumerate(memory)]
     ratios = [f"single text, explicit language: {best['ours: explicit language'] / ceiling:.0%} of the ceiling",
               f"single text, auto-detect: {best['ours: auto-detect'] / ceiling:.0%} of the ceiling",
-              f"batch: {max(p['rps'] for p in batch) * 1000:,.0f} texts/s",
+              f"batch, auto-detect: {max(p['rps'] for p in batch) * 1000:,.0f} texts/s",
+              f"batch, English named: {max(p['rps'] for p in batch_en) * 1000:,.0f} texts/s",
               f"in process: {local['normalise + predict']:,.0f} texts/s on one core",
               f"instructions per request: {instructions['ours'] / instructions['ceiling: bare Flask']:.2f}x the ceiling's"]
     lines += ["", "## Ratios\n"] + [f"- {r}" for r in ratios] + [""]

@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import threading
 import time
 
@@ -13,7 +14,7 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from conftest import free_port, kill, resign, start, start_nginx, workers
+from conftest import BIN, GUNICORN, ROOT, free_port, kill, resign, start, start_nginx, workers
 
 
 @pytest.fixture
@@ -243,3 +244,13 @@ def test_hostile_batches_are_answered_and_ping_keeps_answering_behind_nginx(serv
     finally:
         proxy.terminate()
         proxy.wait(10)
+
+
+def test_a_second_server_on_the_same_port_refuses_to_start(server, tiny_models, tmp_path):
+    """Each worker has its own SO_REUSEPORT socket; a second server must not quietly take half the connections."""
+    url, _ = server
+    env = {**os.environ, "PORT": url.rsplit(":", 1)[1], "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
+           "MODEL_CACHE_DIR": str(tmp_path / "second"), "PATH": f"{BIN}:{os.environ['PATH']}"}
+    second = subprocess.run(GUNICORN, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert second.returncode != 0 and "Address already in use" in second.stderr
+    assert requests.get(f"{url}/ping", timeout=5).status_code == 200
