@@ -1,17 +1,10 @@
-"""From a model's probabilities to scores: the prior-shift correction, temperature scaling, and the expected
-calibration error that judges them."""
+"""Temperature scaling of the models' probabilities, and the expected calibration error that judges it."""
 
 import math
 
 # Temperatures searched, log-spaced: below 1 sharpens, above 1 softens.
 TEMPERATURES = [math.exp(i / 50) for i in range(-100, 201)]
 ECE_BINS = 10
-
-
-def prior_weights(labels, classes):
-    """Return each of `classes`' weight that turns probabilities learnt from training `labels` into those of
-    balanced classes (UMSAB's): its share if balanced over its share in the training data."""
-    return {c: len(labels) / (len(classes) * labels.count(c)) for c in classes}
 
 
 def scale(probabilities, temperature):

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from . import recipe as recipes
-from .calibration import expected_calibration_error, fit_temperature, prior_weights, scale
+from .calibration import expected_calibration_error, fit_temperature, scale
 from .data import LABELS
 from .evaluate import everyday_set, metrics
 from .languages import UMSAB_FOLDERS
@@ -47,8 +47,7 @@ def _fit_and_predict(job):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.ftz"
         recipes.train(recipes.training_lines(train_pairs, lexicon), path, chosen["train"], chosen["quantize"])
-        weights = prior_weights([label for _, label in train_pairs], LABELS) if chosen["balance"] else None
-        model = SentimentModel(path, lexicon, weights=weights)
+        model = SentimentModel(path, lexicon)
         return ([model.probabilities(tokens) for tokens in held_out],
                 [model.probabilities(tokens) for tokens in everyday])
 
@@ -120,14 +119,13 @@ def summary(result):
 
 def patched(chosen, patch):
     """Return recipe `chosen` with `patch` applied: "train", "extra" and "silver" merged (a cap of 0 drops
-    that folder), "lexicons" and "balance" replaced."""
+    that folder), "lexicons" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})}, "quantize": chosen["quantize"],
             "extra": {folder: cap for folder, cap in extra.items() if cap != 0},
             "lexicons": patch.get("lexicons", chosen["lexicons"]),
-            "silver": {folder: cap for folder, cap in silver.items() if cap != 0},
-            "balance": patch.get("balance", chosen["balance"])}
+            "silver": {folder: cap for folder, cap in silver.items() if cap != 0}}
 
 
 def _cell(s):

@@ -61,17 +61,11 @@ SILVER = {"en": {"unlabelled/en": 100}, "fr": {"unlabelled/fr": 100}, "de": {"un
           "it": {"unlabelled/it": 100}, "es": {"unlabelled/es": 100}, "pt": {"unlabelled/pt": 100}}
 
 
-# Whether the scores undo the class balance of the training data (calibration.prior_weights): UMSAB's classes
-# are balanced, the extra corpora's are not (SENTIPOLC 2016 has 895 positive tweets against 2,677 neutral).
-BALANCE = True
-
-
 def recipe(language):
-    """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources, silver folders and
-    whether to balance the classes."""
+    """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources and silver folders."""
     return {"train": {**TRAIN, **TUNED.get(language, {})}, "quantize": QUANTIZE,
             "extra": EXTRA.get(language, {}), "lexicons": LEXICONS.get(language, []),
-            "silver": SILVER.get(language, {}), "balance": BALANCE}
+            "silver": SILVER.get(language, {})}
 
 
 def missing_corpora(data_dir, languages, recipes=None):

@@ -2,8 +2,7 @@
 
 Per language: cross-validate the recipe (sentiment.recipe) to fit the calibration temperature on
 out-of-fold predictions and to record the model's figures, then train on all of UMSAB train+val and the
-recipe's extra corpora, and write the model, its lexicon and the manifest entry listing both with the class
-weights that undo the training data's class balance (calibration.prior_weights).
+recipe's extra corpora, and write the model, its lexicon and the manifest entry listing both.
 """
 
 import argparse
@@ -14,8 +13,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import cv
-from .calibration import fit_temperature, prior_weights
-from .data import LABELS
+from .calibration import fit_temperature
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
 from .recipe import TRAINER, lexicon_and_extras, own_lexicons, recipe, require_corpora, train, training_lines, umsab_pairs
@@ -53,9 +51,6 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
               "training_data": [f"umsab/{UMSAB_FOLDERS[language]} (train+val)", *chosen["extra"],
                                 *(f"{folder} (lexicon-labelled)" for folder in chosen["silver"])],
               "train_lines": len(pairs), "cv": cv.summary(result)}
-    if chosen["balance"]:
-        weights = prior_weights([label for _, label in pairs], LABELS)
-        fields["class_weights"] = {label: round(weight, 4) for label, weight in weights.items()}
     if lexicon:
         own = [f"sentiment/lexicons/{own.name} (this project)" for own in own_lexicons(language)]
         fields["lexicon"] = entry(lexicon_path, sources=[*chosen["lexicons"], *own], entries=lexicon.entries)

@@ -6,7 +6,7 @@ import pytest
 from conftest import TINY_QUANTIZE, TINY_TRAIN, tiny_lines
 
 from sentiment import cv, evaluate, recipe, train
-from sentiment.calibration import expected_calibration_error, fit_temperature, prior_weights, scale
+from sentiment.calibration import expected_calibration_error, fit_temperature, scale
 from sentiment.lexicon import Lexicon, merge
 from sentiment.model import from_manifest
 from sentiment.store import sha256_of
@@ -79,20 +79,6 @@ def test_training_writes_verified_models_lexicons_and_a_manifest(corpus, tmp_pat
     assert not list(out.glob("*.part"))
     model = from_manifest(out, "en", entry)
     assert model.temperature == entry["temperature"] and model.lexicon.polarities["great"] == 1
-    # The tiny corpus has as many lines of each class, plus one silver line each: balanced, weights 1.
-    assert entry["class_weights"] == {"negative": 1.0, "neutral": 1.0, "positive": 1.0}
-    assert model.weights == entry["class_weights"]
-
-
-def test_class_weights_shift_the_scores_and_are_verified(corpus, tmp_path):
-    out = tmp_path / "models"
-    entry = build(corpus, out)["models"]["en"]
-    plain = from_manifest(out, "en", entry).scores("the film")
-    leaning = from_manifest(out, "en", {**entry, "class_weights": {"positive": 50.0}}).scores("the film")
-    assert leaning["Positive"] > plain["Positive"] and sum(leaning.values()) == pytest.approx(1.0)
-    for bad in ({"positive": 0}, {"positive": "2"}, {"happy": 1.0}, [1.0, 1.0, 1.0], {"positive": float("inf")}):
-        with pytest.raises(ValueError, match="class_weights"):
-            from_manifest(out, "en", {**entry, "class_weights": bad})
 
 
 def test_silver_lines_are_labelled_by_the_lexicon_and_capped_per_class(corpus, tmp_path):
@@ -212,18 +198,10 @@ def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
 
 def test_cv_candidate_patches_merge_and_drop():
     chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {}, "extra": {"a": None, "b": 10}, "lexicons": ["x"],
-              "silver": {"s": 100}, "balance": True}
-    patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0},
-                                  "balance": False})
+              "silver": {"s": 100}}
+    patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
     assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"] and patched["silver"] == {}
-    assert patched["balance"] is False and cv.patched(chosen, {})["balance"] is True
-
-
-def test_prior_weights_give_each_class_its_balanced_share():
-    weights = prior_weights(["neg"] * 2 + ["neu"] * 4 + ["pos"] * 2, ["neg", "neu", "pos"])
-    assert weights == pytest.approx({"neg": 8 / 6, "neu": 8 / 12, "pos": 8 / 6})
-    assert prior_weights(["a", "b"] * 5, ["a", "b"]) == {"a": 1.0, "b": 1.0}
 
 
 def test_temperature_scaling_recovers_calibration():
