@@ -10,17 +10,18 @@ WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", 2))  # worker processes:
 GUNICORN_THREADS = int(os.environ.get("GUNICORN_THREADS", 4))  # threads per worker
 GUNICORN_TIMEOUT = int(os.environ.get("GUNICORN_TIMEOUT", 30))  # seconds a request may take
 # "true": each worker listens on its own SO_REUSEPORT socket and Linux spreads new connections between them.
-GUNICORN_REUSE_PORT = os.environ.get("GUNICORN_REUSE_PORT", str(sys.platform == "linux")).lower() == "true"
+GUNICORN_REUSE_PORT = os.environ.get("GUNICORN_REUSE_PORT", "false").lower() == "true"
 
 bind = f"{HOST}:{PORT}"
 workers = WEB_CONCURRENCY
 threads = GUNICORN_THREADS
 timeout = GUNICORN_TIMEOUT
 graceful_timeout = GUNICORN_TIMEOUT
-# On one shared socket, the worker that wakes first can accept every connection of a burst, and a kept-alive
-# connection never moves: one worker then serves that client alone (bench/results.md, "Accept balance").
-# Elsewhere than Linux, SO_REUSEPORT does not spread connections, so the shared socket stays.
-reuse_port = GUNICORN_REUSE_PORT
+# One shared socket by default: the least busy worker tends to take each new connection, which suits EB's nginx
+# (a new connection per request). But the worker that wakes first can take a whole burst of connections, and a
+# kept-alive one never moves; SO_REUSEPORT spreads them by hash instead, busy worker or not (README,
+# "Uneven workers"). On Linux only: elsewhere SO_REUSEPORT does not spread connections.
+reuse_port = GUNICORN_REUSE_PORT and sys.platform == "linux"
 # Load the models once in the master before forking: one download, pages shared by the workers.
 preload_app = True
 # Longer than nginx's upstream keepalive so that nginx, not gunicorn, closes idle connections.

@@ -201,7 +201,7 @@ def accept_balance(bodies, runs=20, connections=16, duration=1):
     """Of `runs` short wrk runs (fresh kept-alive connections each), how many left a worker (nearly) idle: with
     the workers sharing one socket, and with each on its own SO_REUSEPORT socket (gunicorn.conf.py)."""
     result = {}
-    for name, reuse in [("one shared socket", "false"), ("a SO_REUSEPORT socket per worker (default)", "true")]:
+    for name, reuse in [("one shared socket (default)", "false"), ("a SO_REUSEPORT socket per worker", "true")]:
         port = free_port()
         master, _ = start("application:application", port, {"GUNICORN_REUSE_PORT": reuse})
         shares = [wrk(port, bodies, connections, duration, master)["cpu"] for _ in range(runs)]

@@ -246,11 +246,16 @@ def test_hostile_batches_are_answered_and_ping_keeps_answering_behind_nginx(serv
         proxy.wait(10)
 
 
-def test_a_second_server_on_the_same_port_refuses_to_start(server, tiny_models, tmp_path):
-    """Each worker has its own SO_REUSEPORT socket; a second server must not quietly take half the connections."""
-    url, _ = server
-    env = {**os.environ, "PORT": url.rsplit(":", 1)[1], "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
-           "MODEL_CACHE_DIR": str(tmp_path / "second"), "PATH": f"{BIN}:{os.environ['PATH']}"}
-    second = subprocess.run(GUNICORN, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert second.returncode != 0 and "Address already in use" in second.stderr
-    assert requests.get(f"{url}/ping", timeout=5).status_code == 200
+def test_with_reuse_port_a_second_server_on_the_same_port_refuses_to_start(tiny_models, tmp_path):
+    """With a SO_REUSEPORT socket per worker, a second server must not quietly take half the connections."""
+    port = free_port()
+    first = start(tiny_models, tmp_path / "cache", port, GUNICORN_REUSE_PORT="true")
+    try:
+        env = {**os.environ, "PORT": str(port), "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
+               "MODEL_CACHE_DIR": str(tmp_path / "second"), "GUNICORN_REUSE_PORT": "true",
+               "PATH": f"{BIN}:{os.environ['PATH']}"}
+        second = subprocess.run(GUNICORN, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode != 0 and "Address already in use" in second.stderr
+        assert requests.get(f"http://127.0.0.1:{port}/ping", timeout=5).status_code == 200
+    finally:
+        kill(first)
