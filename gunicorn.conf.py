@@ -1,27 +1,64 @@
 """Gunicorn settings shared by the Procfile (Elastic Beanstalk) and `make run`."""
 
+import multiprocessing
 import os
-import socket
-import sys
+
+from gunicorn.workers.gthread import ThreadWorker
 
 HOST = os.environ.get("HOST", "127.0.0.1")  # EB's nginx proxies to 127.0.0.1
 PORT = int(os.environ.get("PORT", 8000))  # TCP port
 WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", 2))  # worker processes: one per vCPU of a t3.micro
 GUNICORN_THREADS = int(os.environ.get("GUNICORN_THREADS", 4))  # threads per worker
 GUNICORN_TIMEOUT = int(os.environ.get("GUNICORN_TIMEOUT", 30))  # seconds a request may take
-# "true": each worker listens on its own SO_REUSEPORT socket and Linux spreads new connections between them.
-GUNICORN_REUSE_PORT = os.environ.get("GUNICORN_REUSE_PORT", "false").lower() == "true"
+
+# A worker stops accepting while it holds this many connections more than the least loaded worker.
+BALANCE_SLACK = 1
+# Per worker slot, shared by the master and the workers: [in use, connections held]. Twice the workers, as a
+# reload runs the new workers beside the old ones for a while.
+SLOTS = 2 * WEB_CONCURRENCY + 2
+SHARED = multiprocessing.RawArray("q", 2 * SLOTS)
+
+
+class BalancedThreadWorker(ThreadWorker):
+    """gunicorn's gthread worker, but one that stops accepting while it holds more than BALANCE_SLACK
+    connections above the least loaded worker. All workers wait on one socket and the first awake takes a
+    connection: in a burst that can be every connection, and a kept-alive one never moves, so one worker would
+    serve that client alone while the other idles (README, "Uneven workers")."""
+
+    slot = None  # set by pre_fork before the worker starts
+
+    @property
+    def worker_connections(self):
+        # gthread reads this before each wait for events, to decide whether to accept: the moment to publish
+        # this worker's count and compare it with the others'.
+        SHARED[2 * self.slot + 1] = self.nr_conns
+        others = [SHARED[2 * i + 1] for i in range(SLOTS) if SHARED[2 * i] and i != self.slot]
+        return min(self._limit, min(others) + BALANCE_SLACK) if others else self._limit
+
+    @worker_connections.setter
+    def worker_connections(self, limit):
+        self._limit = limit
+
+
+def pre_fork(server, worker):
+    """Give the worker about to be forked a free slot of SHARED (the master alone hands them out)."""
+    if isinstance(worker, BalancedThreadWorker):
+        worker.slot = next(i for i in range(SLOTS) if not SHARED[2 * i])
+        SHARED[2 * worker.slot], SHARED[2 * worker.slot + 1] = 1, 0
+
+
+def child_exit(server, worker):
+    """Free the slot of a worker that exited, so that its last count does not hold the others back."""
+    if getattr(worker, "slot", None) is not None:
+        SHARED[2 * worker.slot], SHARED[2 * worker.slot + 1] = 0, 0
+
 
 bind = f"{HOST}:{PORT}"
 workers = WEB_CONCURRENCY
 threads = GUNICORN_THREADS
+worker_class = BalancedThreadWorker
 timeout = GUNICORN_TIMEOUT
 graceful_timeout = GUNICORN_TIMEOUT
-# One shared socket by default: the least busy worker tends to take each new connection, which suits EB's nginx
-# (a new connection per request). But the worker that wakes first can take a whole burst of connections, and a
-# kept-alive one never moves; SO_REUSEPORT spreads them by hash instead, busy worker or not (README,
-# "Uneven workers"). On Linux only: elsewhere SO_REUSEPORT does not spread connections.
-reuse_port = GUNICORN_REUSE_PORT and sys.platform == "linux"
 # Load the models once in the master before forking: one download, pages shared by the workers.
 preload_app = True
 # Longer than nginx's upstream keepalive so that nginx, not gunicorn, closes idle connections.
@@ -30,16 +67,3 @@ keepalive = 75
 accesslog = None
 # No control socket: nothing uses it, and EB's webapp user may have no writable home for it.
 control_socket_disable = True
-
-
-def on_starting(server):
-    """Refuse to start when another server holds our port: with reuse_port it would silently share it."""
-    if not server.cfg.reuse_port:
-        return
-    for address in server.cfg.address:
-        if isinstance(address, tuple):
-            family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-            with socket.socket(family, socket.SOCK_STREAM) as probe:
-                # As gunicorn binds, so that connections still in TIME_WAIT do not count as a server.
-                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                probe.bind(address[:2])

@@ -53,10 +53,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start(app, port, env=None):
-    """Start gunicorn on `app` with the Procfile's settings; return (process, seconds until /ping or / answers)."""
+def start(app, port, env=None, args=()):
+    """Start gunicorn on `app` with the Procfile's settings and `args`; return (process, seconds until /ping or /
+    answers)."""
     started = time.perf_counter()
-    process = subprocess.Popen([*SERVE, app], cwd=ROOT, env={**os.environ, "PORT": str(port), **(env or {})},
+    process = subprocess.Popen([*SERVE, *args, app], cwd=ROOT, env={**os.environ, "PORT": str(port), **(env or {})},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     probe = "/ping" if app == "application:application" else "/invocations"
     while True:
@@ -199,11 +200,11 @@ def hostile(port, runs=15):
 
 def accept_balance(bodies, runs=20, connections=16, duration=1):
     """Of `runs` short wrk runs (fresh kept-alive connections each), how many left a worker (nearly) idle: with
-    the workers sharing one socket, and with each on its own SO_REUSEPORT socket (gunicorn.conf.py)."""
+    gunicorn's own gthread worker, and with gunicorn.conf.py's BalancedThreadWorker."""
     result = {}
-    for name, reuse in [("one shared socket (default)", "false"), ("a SO_REUSEPORT socket per worker", "true")]:
+    for name, args in [("gunicorn's gthread", ["--worker-class", "gthread"]), ("BalancedThreadWorker (ours)", [])]:
         port = free_port()
-        master, _ = start("application:application", port, {"GUNICORN_REUSE_PORT": reuse})
+        master, _ = start("application:application", port, args=args)
         shares = [wrk(port, bodies, connections, duration, master)["cpu"] for _ in range(runs)]
         stop(master)
         result[name] = sum(int(share.split("/")[0]) >= 90 for share in shares), shares
@@ -329,7 +330,7 @@ def main():
         lines += [f"| {name} | {c} | {p['rps'] * 1000:,.0f} | {p['p50']:.1f} | {p['p99']:.1f} | {p['cpu']} |"
                   for c, p in zip(BATCH_CONCURRENCIES, points)]
     lines += ["", "## Accept balance: 20 runs of 1 s, 16 new kept-alive connections each, one text per request\n",
-              "| listening | runs with a worker idle (≥ 90/10 CPU split) | CPU splits, % |", "|---|---|---|"]
+              "| worker | runs with a worker idle (≥ 90/10 CPU split) | CPU splits, % |", "|---|---|---|"]
     lines += [f"| {name} | {idle} of {len(shares)} | {', '.join(shares)} |" for name, (idle, shares) in balance.items()]
     lines += ["", "## Instructions per request (valgrind cachegrind, one English tweet, no server)\n",
               "| app | instructions | vs ceiling |", "|---|---|---|"]

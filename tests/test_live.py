@@ -6,15 +6,15 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import threading
 import time
+from pathlib import Path
 
 import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from conftest import BIN, GUNICORN, ROOT, free_port, kill, resign, start, start_nginx, workers
+from conftest import free_port, kill, resign, start, start_nginx, workers
 
 
 @pytest.fixture
@@ -246,16 +246,26 @@ def test_hostile_batches_are_answered_and_ping_keeps_answering_behind_nginx(serv
         proxy.wait(10)
 
 
-def test_with_reuse_port_a_second_server_on_the_same_port_refuses_to_start(tiny_models, tmp_path):
-    """With a SO_REUSEPORT socket per worker, a second server must not quietly take half the connections."""
-    port = free_port()
-    first = start(tiny_models, tmp_path / "cache", port, GUNICORN_REUSE_PORT="true")
+def _sockets(pid):
+    """The number of sockets process `pid` holds open."""
+    fds = Path(f"/proc/{pid}/fd")
+    return sum(os.readlink(fd).startswith("socket:") for fd in fds.iterdir())
+
+
+def test_a_burst_of_kept_alive_connections_is_spread_over_the_workers(server):
+    """gunicorn.conf.py's BalancedThreadWorker: no worker accepts more than one connection beyond the others."""
+    url, master = server
+    port = int(url.rsplit(":", 1)[1])
+    before = {pid: _sockets(pid) for pid in workers(master)}
+    connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
     try:
-        env = {**os.environ, "PORT": str(port), "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
-               "MODEL_CACHE_DIR": str(tmp_path / "second"), "GUNICORN_REUSE_PORT": "true",
-               "PATH": f"{BIN}:{os.environ['PATH']}"}
-        second = subprocess.run(GUNICORN, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-        assert second.returncode != 0 and "Address already in use" in second.stderr
-        assert requests.get(f"http://127.0.0.1:{port}/ping", timeout=5).status_code == 200
+        request = b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"
+        for connection in connections:
+            connection.sendall(request)
+        for connection in connections:
+            assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+        held = [_sockets(pid) - count for pid, count in before.items()]
+        assert sum(held) == 16 and max(held) - min(held) <= 2, held
     finally:
-        kill(first)
+        for connection in connections:
+            connection.close()
