@@ -13,6 +13,7 @@ GUNICORN_TIMEOUT = int(os.environ.get("GUNICORN_TIMEOUT", 30))  # seconds a requ
 
 # A worker stops accepting while it holds this many connections more than the least loaded worker.
 BALANCE_SLACK = 1
+ACCEPT_RECHECK = 0.01  # seconds between checks of a worker that is not accepting
 # Per worker slot, shared by the master and the workers: [in use, connections held]. Twice the workers, as a
 # reload runs the new workers beside the old ones for a while.
 SLOTS = 2 * WEB_CONCURRENCY + 2
@@ -28,16 +29,30 @@ class BalancedThreadWorker(ThreadWorker):
     slot = None  # set by pre_fork before the worker starts
 
     @property
+    def nr_conns(self):
+        return self._connections
+
+    @nr_conns.setter
+    def nr_conns(self, count):
+        # gthread counts its connections here; the others read the count as soon as it changes.
+        self._connections = count
+        if self.slot is not None:
+            SHARED[2 * self.slot + 1] = count
+
+    @property
     def worker_connections(self):
-        # gthread reads this before each wait for events, to decide whether to accept: the moment to publish
-        # this worker's count and compare it with the others'.
-        SHARED[2 * self.slot + 1] = self.nr_conns
+        # gthread reads this before each wait for events, to decide whether to accept.
         others = [SHARED[2 * i + 1] for i in range(SLOTS) if SHARED[2 * i] and i != self.slot]
         return min(self._limit, min(others) + BALANCE_SLACK) if others else self._limit
 
     @worker_connections.setter
     def worker_connections(self, limit):
         self._limit = limit
+
+    def wait_for_and_dispatch_events(self, timeout):
+        # A worker that is not accepting looks again soon rather than after gthread's second: the others may
+        # have caught up meanwhile, and every worker may be waiting for another to accept.
+        super().wait_for_and_dispatch_events(timeout if self._accepting else ACCEPT_RECHECK)
 
 
 def pre_fork(server, worker):

@@ -252,20 +252,31 @@ def _sockets(pid):
     return sum(os.readlink(fd).startswith("socket:") for fd in fds.iterdir())
 
 
-def test_a_burst_of_kept_alive_connections_is_spread_over_the_workers(server):
-    """gunicorn.conf.py's BalancedThreadWorker: no worker accepts more than one connection beyond the others."""
+def _held(port, count, before):
+    """Open `count` kept-alive connections to `port` at once, one request each; return them and how many
+    connections each worker holds beyond `before` (pid -> its sockets beforehand)."""
+    connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
+    for connection in connections:
+        connection.sendall(b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
+    for connection in connections:
+        assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+    return connections, [_sockets(pid) - sockets for pid, sockets in before.items()]
+
+
+def test_kept_alive_connections_are_spread_over_the_workers(server):
+    """gunicorn.conf.py's BalancedThreadWorker: no worker accepts more than one connection beyond the others,
+    in a burst, and just after one (when gthread's own count would still be stale)."""
     url, master = server
     port = int(url.rsplit(":", 1)[1])
     before = {pid: _sockets(pid) for pid in workers(master)}
-    connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
-    try:
-        request = b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"
-        for connection in connections:
-            connection.sendall(request)
-        for connection in connections:
-            assert connection.recv(65536).startswith(b"HTTP/1.1 200")
-        held = [_sockets(pid) - count for pid, count in before.items()]
-        assert sum(held) == 16 and max(held) - min(held) <= 2, held
-    finally:
-        for connection in connections:
-            connection.close()
+    burst, held = _held(port, 16, before)
+    for connection in burst:
+        connection.close()
+    assert sum(held) == 16 and max(held) - min(held) <= 2, held
+    deadline = time.monotonic() + 5
+    while sum(_sockets(pid) for pid in before) > sum(before.values()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pair, held = _held(port, 2, before)
+    for connection in pair:
+        connection.close()
+    assert held == [1, 1]
