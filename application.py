@@ -152,7 +152,7 @@ class Service:
         # Answers write the code unescaped (formats._fields), so it must be a plain ISO 639 code.
         for code in self.languages:
             if not LANGUAGE_CODE.fullmatch(code):
-                raise ValueError(f"LANGUAGES: {code!r} is not an ISO 639-1 code such as en; refusing to start")
+                raise ValueError(f"LANGUAGES: {code!r} is not an ISO 639 code such as en; refusing to start")
         self.max_text_bytes = config["MAX_TEXT_BYTES"]
         self.max_batch_size = config["MAX_BATCH_SIZE"]
         manifest, paths, self.errors = store.sync([*self.languages, LID])

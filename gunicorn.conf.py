@@ -15,7 +15,8 @@ GUNICORN_TIMEOUT = int(os.environ.get("GUNICORN_TIMEOUT", 30))  # seconds a requ
 BALANCE_SLACK = 1
 ACCEPT_RECHECK = 0.01  # seconds between checks of a worker that is not accepting
 # Per worker slot, shared by the master and the workers: [in use, connections held]. Twice the workers, as a
-# reload runs the new workers beside the old ones for a while.
+# reload runs the new workers beside the old ones for a while; a worker beyond them (more workers asked on
+# the command line) is not counted by the others. Few slots: each worker reads them all before each wait.
 SLOTS = 2 * WEB_CONCURRENCY + 2
 SHARED = multiprocessing.RawArray("q", 2 * SLOTS)
 
@@ -58,8 +59,9 @@ class BalancedThreadWorker(ThreadWorker):
 def pre_fork(server, worker):
     """Give the worker about to be forked a free slot of SHARED (the master alone hands them out)."""
     if isinstance(worker, BalancedThreadWorker):
-        worker.slot = next(i for i in range(SLOTS) if not SHARED[2 * i])
-        SHARED[2 * worker.slot], SHARED[2 * worker.slot + 1] = 1, 0
+        worker.slot = next((i for i in range(SLOTS) if not SHARED[2 * i]), None)
+        if worker.slot is not None:
+            SHARED[2 * worker.slot], SHARED[2 * worker.slot + 1] = 1, 0
 
 
 def child_exit(server, worker):
