@@ -248,8 +248,13 @@ def test_hostile_batches_are_answered_and_ping_keeps_answering_behind_nginx(serv
 
 def _sockets(pid):
     """The number of sockets process `pid` holds open."""
-    fds = Path(f"/proc/{pid}/fd")
-    return sum(os.readlink(fd).startswith("socket:") for fd in fds.iterdir())
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except FileNotFoundError:
+            pass  # closed meanwhile
+    return count
 
 
 def _held(port, count, before):
