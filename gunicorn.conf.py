@@ -21,11 +21,12 @@ SLOTS = 2 * WEB_CONCURRENCY + 2
 SHARED = multiprocessing.RawArray("q", 2 * SLOTS)
 
 
+# All workers wait on one socket and the first awake takes a connection: in a burst that can be every
+# connection, and a kept-alive one never moves, so one worker would serve that client alone while the other
+# idles (README, "Uneven workers").
 class BalancedThreadWorker(ThreadWorker):
-    """gunicorn's gthread worker, but one that stops accepting while it holds more than BALANCE_SLACK
-    connections above the least loaded worker. All workers wait on one socket and the first awake takes a
-    connection: in a burst that can be every connection, and a kept-alive one never moves, so one worker would
-    serve that client alone while the other idles (README, "Uneven workers")."""
+    """gunicorn's gthread worker, except that it stops accepting while it holds more than BALANCE_SLACK
+    connections above the least loaded worker."""
 
     slot = None  # set by pre_fork before the worker starts
 

@@ -53,8 +53,8 @@ TRICKY = "ad8o3_'’:;=<>()[]/\\|{}@#!-*. \t\n\x00\x1f\u00a0\u2028\u0301\u0900\u
 def test_tokenize_finds_the_full_patterns_tokens():
     """The plain-word shortcut gives the same tokens as the full pattern over the whole text."""
     rng = random.Random(0)
-    texts = ["d8 do8 d8x ado8 d: x_y ²³ ½ ٣", "ｄ８ do", *(ROOT / "sentiment" / "everyday.tsv").read_text().splitlines(),
-             *(ROOT / "bench" / "sample.txt").read_text().splitlines()]
+    texts = ["d8 do8 d8x ado8 d: x_y ²³ ½ ٣", "ｄ８ do", *(ROOT / "sentiment" / "everyday.tsv").read_text(encoding="utf-8").splitlines(),
+             *(ROOT / "bench" / "sample.txt").read_text(encoding="utf-8").splitlines()]
     texts += ["".join(rng.choice(TRICKY) for _ in range(rng.randrange(1, 40))) for _ in range(20_000)]
     for text in texts:
         assert tokenize(text) == " ".join(_TOKEN.findall(text)), repr(text)
