@@ -1,6 +1,7 @@
 """Instructions per request, counted by valgrind's cachegrind: stable where wall-clock figures on a shared
 machine are not. One POST /invocations of one English tweet, straight into the WSGI app (no server),
-run N1 and N2 times; the difference divided by N2 - N1 leaves out start-up.
+run N1 and N2 times; the difference divided by N2 - N1 leaves out start-up. A fixed hash seed keeps the count
+the same from run to run (dict and set layouts otherwise move it by a few percent).
 
 `python bench/instructions.py` prints the bare route's count and ours; `make bench` records both.
 """
@@ -36,7 +37,7 @@ def total(spec, count):
     """Instructions of a whole process that sends `count` requests to `spec`."""
     out = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
                           sys.executable, __file__, spec, str(count)], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "LANGUAGES": "en"}, check=True).stderr
+                         env={**os.environ, "LANGUAGES": "en", "PYTHONHASHSEED": "0"}, check=True).stderr
     return int(re.search(r"I\s+refs:\s+([\d,]+)", out).group(1).replace(",", ""))
 
 
