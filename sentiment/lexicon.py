@@ -139,10 +139,14 @@ def merge(sources, out, language=None, overrides=()):
     for source in overrides:
         for token, polarity in _entries(source, language):
             polarities[token] = polarity
+    # A word set to 0 carries no sentiment: no other word's inflection brings it back ("foi" + "s": "fois").
+    neutral = {token for token, polarity in polarities.items() if polarity == "0"}
     polarities = {token: polarity for token, polarity in polarities.items() if polarity != "0"}
     inflected, conflicts = {}, set()
     for word, polarity in polarities.items():
         for form in inflect(word, language):
+            if form in neutral:
+                continue
             if form not in polarities and inflected.setdefault(form, polarity) != polarity:
                 conflicts.add(form)
     polarities.update((form, polarity) for form, polarity in inflected.items() if form not in conflicts)

@@ -43,7 +43,9 @@ EXTRA = {
 # Per language: polarity lexicons (files under the data folder) merged into the lexicon the model ships with,
 # then this project's own lists (OWN_LEXICONS), which win over the sources: common emoji that the Emoji
 # Sentiment Ranking misses (🙂, 😡, 👎, ...), and per language the common verbs and words the sources lack
-# ("déteste", "adoro") or mistake (0: French VADER's "part" and "ouvert" are not sentiment words).
+# ("déteste", "adoro") or mistake (0: French VADER's "part" and "ouvert" are not sentiment words); and the
+# `<language>-neutral.tsv` lists (all 0): the function words, numbers and news nouns among the sources' words
+# that are frequent in the unlabelled sentences ("pero", "dois", "plus", "fine"), reviewed by hand.
 LEXICONS = {
     "en": ["lexicons/en/vader.tsv", "lexicons/emoji.tsv"],
     "fr": ["lexicons/fr/vader-fr.tsv", "lexicons/fr/pattern.tsv", "lexicons/emoji.tsv"],
@@ -139,8 +141,10 @@ def silver_pairs(data_dir, silver, lexicon):
 
 
 def own_lexicons(language):
-    """Return this project's lexicon files for `language`: the emoji list and the language's own list."""
-    return [path for path in (OWN_LEXICONS / "emoji.tsv", OWN_LEXICONS / f"{language}.tsv") if path.exists()]
+    """Return this project's lexicon files for `language`: the emoji list, the language's own list and its
+    list of the source words that carry no sentiment."""
+    paths = (OWN_LEXICONS / "emoji.tsv", OWN_LEXICONS / f"{language}.tsv", OWN_LEXICONS / f"{language}-neutral.tsv")
+    return [path for path in paths if path.exists()]
 
 
 def build_lexicon(data_dir, language, sources, path):

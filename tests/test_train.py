@@ -69,7 +69,8 @@ def test_training_writes_verified_models_lexicons_and_a_manifest(corpus, tmp_pat
     assert entry["size"] == (out / "en.ftz").stat().st_size <= 2_000_000
     assert entry["lexicon"]["sha256"] == sha256_of(out / "en.lexicon.tsv")
     assert entry["lexicon"]["sources"] == [LEXICON, "sentiment/lexicons/emoji.tsv (this project)",
-                                           "sentiment/lexicons/en.tsv (this project)"]
+                                           "sentiment/lexicons/en.tsv (this project)",
+                                           "sentiment/lexicons/en-neutral.tsv (this project)"]
     assert entry["lexicon"]["entries"] == len((out / "en.lexicon.tsv").read_text(encoding="utf-8").splitlines())
     assert sorted(entry["labels"]) == ["negative", "neutral", "positive"]
     assert entry["training_data"] == ["umsab/english (train+val)", "unlabelled/en (lexicon-labelled)"]
@@ -104,12 +105,13 @@ def test_inflected_forms_and_folded_accents_join_the_lexicon(tmp_path):
 
 
 def test_own_lists_override_the_sources(tmp_path):
-    (tmp_path / "source.tsv").write_text("part\t1\nnul\t1\nnul\t-1\nbon\t1\n", encoding="utf-8")
-    (tmp_path / "own.tsv").write_text("part\t0\nnul\t-1\nbon\t-1\n", encoding="utf-8")
+    (tmp_path / "source.tsv").write_text("part\t1\nnul\t1\nnul\t-1\nbon\t1\nfoi\t1\n", encoding="utf-8")
+    (tmp_path / "own.tsv").write_text("part\t0\nnul\t-1\nbon\t-1\nfois\t0\n", encoding="utf-8")
     merge([tmp_path / "source.tsv"], tmp_path / "out.tsv", "fr", [tmp_path / "own.tsv"])
     lexicon = Lexicon.load(tmp_path / "out.tsv", "fr")
     assert "part" not in lexicon.polarities and "parts" not in lexicon.polarities
     assert lexicon.polarities["nul"] == -1 and lexicon.polarities["bon"] == lexicon.polarities["bons"] == -1
+    assert "fois" not in lexicon.polarities and lexicon.polarities["foie"] == 1  # a 0 is no inflection either
 
 
 def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
