@@ -43,9 +43,9 @@ EXTRA = {
 # Per language: polarity lexicons (files under the data folder) merged into the lexicon the model ships with,
 # then this project's own lists (OWN_LEXICONS), which win over the sources: common emoji that the Emoji
 # Sentiment Ranking misses (🙂, 😡, 👎, ...), and per language the common verbs and words the sources lack
-# ("déteste", "adoro") or mistake (0: French VADER's "part" and "ouvert" are not sentiment words); and the
-# `<language>-neutral.tsv` lists (all 0): the function words, numbers and news nouns among the sources' words
-# that are frequent in the unlabelled sentences ("pero", "dois", "plus", "fine"), reviewed by hand.
+# ("déteste", "adoro") or mistake (0: French VADER's "part" and "ouvert" are not sentiment words); and a
+# `<language>-neutral.tsv` list (all 0) where cross-validation kept it: the function words, numbers and news
+# nouns among the sources' words frequent in the unlabelled sentences ("fine", "tipo", "nuovo"), by hand.
 LEXICONS = {
     "en": ["lexicons/en/vader.tsv", "lexicons/emoji.tsv"],
     "fr": ["lexicons/fr/vader-fr.tsv", "lexicons/fr/pattern.tsv", "lexicons/emoji.tsv"],

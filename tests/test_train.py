@@ -69,8 +69,7 @@ def test_training_writes_verified_models_lexicons_and_a_manifest(corpus, tmp_pat
     assert entry["size"] == (out / "en.ftz").stat().st_size <= 2_000_000
     assert entry["lexicon"]["sha256"] == sha256_of(out / "en.lexicon.tsv")
     assert entry["lexicon"]["sources"] == [LEXICON, "sentiment/lexicons/emoji.tsv (this project)",
-                                           "sentiment/lexicons/en.tsv (this project)",
-                                           "sentiment/lexicons/en-neutral.tsv (this project)"]
+                                           "sentiment/lexicons/en.tsv (this project)"]
     assert entry["lexicon"]["entries"] == len((out / "en.lexicon.tsv").read_text(encoding="utf-8").splitlines())
     assert sorted(entry["labels"]) == ["negative", "neutral", "positive"]
     assert entry["training_data"] == ["umsab/english (train+val)", "unlabelled/en (lexicon-labelled)"]
@@ -222,16 +221,21 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
+    assert out.count("| all |") == 2 and "The second set (everyday-check.tsv)" in out
     with pytest.raises(SystemExit):  # no French val split in this data folder
         evaluate.main(["--models", str(tiny_models), "--data", str(corpus), "--split", "val"])
     assert "no val split for fr" in capsys.readouterr().err
 
 
-def test_everyday_set_is_balanced_per_served_language():
-    rows = evaluate.everyday_set()
-    for language in ("en", "fr", "de", "it", "es", "pt", "ar", "hi"):
+@pytest.mark.parametrize("path, languages, size", [
+    (evaluate.EVERYDAY, ("en", "fr", "de", "it", "es", "pt", "ar", "hi"), 30),
+    (evaluate.EVERYDAY_CHECK, ("en", "fr", "de", "it", "es", "pt"), 42)])
+def test_everyday_sets_are_balanced_per_language(path, languages, size):
+    rows = evaluate.everyday_set(path)
+    assert {code for code, _, _ in rows} == set(languages)
+    for language in languages:
         labels = [label for code, label, _ in rows if code == language]
-        assert len(labels) >= 30
+        assert len(labels) == size
         assert labels.count("positive") == labels.count("negative") == labels.count("neutral")
 
 
