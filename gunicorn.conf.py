@@ -14,11 +14,14 @@ GUNICORN_TIMEOUT = int(os.environ.get("GUNICORN_TIMEOUT", 30))  # seconds a requ
 # A worker stops accepting while it holds this many connections more than the least loaded worker.
 BALANCE_SLACK = 1
 ACCEPT_RECHECK = 0.01  # seconds between checks of a worker that is not accepting
-# Per worker slot, shared by the master and the workers: [in use, connections held]. Twice the workers, as a
+# Per worker slot, shared by the master and the workers: [state, connections held]. Twice the workers, as a
 # reload runs the new workers beside the old ones for a while; a worker beyond them (more workers asked on
 # the command line) is not counted by the others. Few slots: each worker reads them all before each wait.
 SLOTS = 2 * WEB_CONCURRENCY + 2
 SHARED = multiprocessing.RawArray("q", 2 * SLOTS)
+# Slot states. A reserved slot waits for a worker that the master is about to fork: it counts as a worker
+# holding no connection, so that the workers already running take no more than their share meanwhile.
+FREE, RESERVED, TAKEN = 0, 1, 2
 
 
 # All workers wait on one socket and the first awake takes a connection: in a burst that can be every
@@ -44,7 +47,7 @@ class BalancedThreadWorker(ThreadWorker):
     @property
     def worker_connections(self):
         # gthread reads this before each wait for events, to decide whether to accept.
-        others = [SHARED[2 * i + 1] for i in range(SLOTS) if SHARED[2 * i] and i != self.slot]
+        others = [SHARED[2 * i + 1] for i in range(SLOTS) if SHARED[2 * i] != FREE and i != self.slot]
         return min(self._limit, min(others) + BALANCE_SLACK) if others else self._limit
 
     @worker_connections.setter
@@ -57,18 +60,32 @@ class BalancedThreadWorker(ThreadWorker):
         super().wait_for_and_dispatch_events(timeout if self._accepting else ACCEPT_RECHECK)
 
 
+def when_ready(server):
+    """Reserve a slot for each worker of the first spawn, before any is forked."""
+    # The master forks the workers one after the other, up to 0.1 s apart: without this, the first worker
+    # would accept every connection of a burst that comes before the second exists (README, "Uneven workers").
+    for i in range(min(server.num_workers, SLOTS)):
+        SHARED[2 * i], SHARED[2 * i + 1] = RESERVED, 0
+
+
 def pre_fork(server, worker):
-    """Give the worker about to be forked a free slot of SHARED (the master alone hands them out)."""
+    """Give the worker about to be forked a slot of SHARED, a reserved one first (the master alone hands them
+    out)."""
     if isinstance(worker, BalancedThreadWorker):
-        worker.slot = next((i for i in range(SLOTS) if not SHARED[2 * i]), None)
+        states = SHARED[0::2]
+        slot = RESERVED if RESERVED in states else FREE
+        worker.slot = states.index(slot) if slot in states else None
         if worker.slot is not None:
-            SHARED[2 * worker.slot], SHARED[2 * worker.slot + 1] = 1, 0
+            SHARED[2 * worker.slot], SHARED[2 * worker.slot + 1] = TAKEN, 0
 
 
 def child_exit(server, worker):
-    """Free the slot of a worker that exited, so that its last count does not hold the others back."""
+    """Zero the slot of a worker that exited: reserved for the worker that replaces it, else freed, so that its
+    last count does not hold the others back."""
     if getattr(worker, "slot", None) is not None:
-        SHARED[2 * worker.slot], SHARED[2 * worker.slot + 1] = 0, 0
+        # The master has removed the worker already: fewer workers than asked means a replacement comes.
+        replaced = len(server.WORKERS) < server.num_workers
+        SHARED[2 * worker.slot], SHARED[2 * worker.slot + 1] = (RESERVED if replaced else FREE), 0
 
 
 bind = f"{HOST}:{PORT}"

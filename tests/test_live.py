@@ -1,6 +1,7 @@
 """The service as deployed: gunicorn with the Procfile's settings, hostile requests, killed workers, SIGTERM."""
 
 import gzip
+import importlib.util
 import json
 import os
 import shutil
@@ -9,12 +10,13 @@ import socket
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from conftest import free_port, kill, resign, start, start_nginx, workers
+from conftest import ROOT, free_port, kill, resign, start, start_nginx, workers
 
 
 @pytest.fixture
@@ -285,3 +287,34 @@ def test_kept_alive_connections_are_spread_over_the_workers(server):
     for connection in pair:
         connection.close()
     assert held == [1, 1]
+
+
+def _worker(conf, server):
+    """A BalancedThreadWorker as the master forks it (its slot), without gthread's set-up."""
+    worker = object.__new__(conf.BalancedThreadWorker)
+    conf.pre_fork(server, worker)
+    worker.worker_connections = 1000
+    worker.nr_conns = 0
+    return worker
+
+
+def test_a_worker_takes_no_more_than_its_share_while_the_others_are_forked():
+    """The master forks the workers one after the other: the first must not take a whole early burst."""
+    spec = importlib.util.spec_from_file_location("gunicorn_settings", ROOT / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)  # a fresh copy: its own shared counts
+    server = SimpleNamespace(num_workers=2, WORKERS={})
+    conf.when_ready(server)
+    first = _worker(conf, server)
+    assert first.worker_connections == 1  # the second worker, not forked yet, counts as holding none
+    second = _worker(conf, server)
+    first.nr_conns = second.nr_conns = 1
+    assert first.worker_connections == second.worker_connections == 2
+    server.WORKERS = {1: first}
+    conf.child_exit(server, second)  # a worker died: its replacement is coming
+    assert first.worker_connections == 1
+    third = _worker(conf, server)
+    assert third.slot == second.slot
+    server.num_workers = 1
+    conf.child_exit(server, third)  # fewer workers asked: nobody replaces it
+    assert first.worker_connections == 1000
