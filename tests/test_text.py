@@ -1,13 +1,11 @@
 """Text normalisation: one function for training and serving, keeping sentiment signal."""
 
 import random
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from sentiment.text import _TOKEN, normalize, tokenize
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize(
