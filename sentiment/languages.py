@@ -40,6 +40,8 @@ def resolve(value):
     ("auto", "US" or no hint) means detect it. Raise ValueError for anything else."""
     if value is None:
         return None
+    if value in ISO_639_1:
+        return value
     hint = value.strip().casefold()
     if hint in DETECT:
         return None

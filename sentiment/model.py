@@ -13,8 +13,12 @@ LID = "lid"  # the manifest's name for the language identifier
 
 
 def _load(path):
-    """Return the predict function of the fastText model at `path`: (labels, probabilities) of one line."""
-    return fasttext.load_model(str(path)).predict
+    """Return the predict function of the fastText model at `path`: [(probability, label), ...] of one line
+    (`k` labels at most, -1: all), most likely first."""
+    # The binding under fastText's Python wrapper, whose per-call checks and zips cost more than a prediction;
+    # requirements.txt pins the package, and the tests predict through it.
+    predict = fasttext.load_model(str(path)).f.predict
+    return lambda line, k: predict(line + "\n", k, 0.0, "replace")
 
 
 def model_input(tokens, lexicon):
@@ -28,7 +32,7 @@ class SentimentModel:
     def __init__(self, path, lexicon=None, temperature=1.0):
         self._predict = _load(path)
         # The predict-only package has no label list; every label gets a probability for any word.
-        self.labels = sorted(label[len(LABEL_PREFIX) :] for label in self._predict("a", k=-1)[0])
+        self.labels = sorted(label[len(LABEL_PREFIX) :] for _, label in self._predict("a", -1))
         self.lexicon = lexicon
         self.temperature = temperature
         self._power = 1.0 / temperature
@@ -37,28 +41,26 @@ class SentimentModel:
         self._index = {LABEL_PREFIX + label: LABELS.index(label) for label in self.labels}
 
     def _predict_all(self, tokens):
-        return self._predict(model_input(tokens, self.lexicon), -1, 0.0, "replace")
+        return self._predict(model_input(tokens, self.lexicon), -1)
 
     def probabilities(self, tokens):
         """Return the uncalibrated probabilities of normalised `tokens`, one per class of data.LABELS."""
         row = [0.0] * len(LABELS)
-        for label, p in zip(*self._predict_all(tokens)):
+        for p, label in self._predict_all(tokens):
             row[self._index[label]] = p
         total = sum(row)
         return [p / total for p in row]
 
     def scores(self, tokens):
         """Return the calibrated Comprehend SentimentScore of normalised `tokens`: four floats summing to 1."""
-        labels, probabilities = self._predict_all(tokens)
         power = self._power
-        # float(): the training library's fastText gives NumPy floats, whose repr answers would not be JSON.
-        powered = [float(p) ** power for p in probabilities]
-        # fastText adds 1e-5 to every probability; the rescaling makes the scores sum to exactly 1.
-        total = sum(powered)
-        scores = {"Positive": 0.0, "Negative": 0.0, "Neutral": 0.0, "Mixed": 0.0}
         keys = self._keys
-        for label, q in zip(labels, powered):
-            scores[keys[label]] = q / total
+        powered = [(keys[label], p**power) for p, label in self._predict_all(tokens)]
+        # fastText adds 1e-5 to every probability; the rescaling makes the scores sum to exactly 1.
+        total = sum([q for _, q in powered])
+        scores = {"Positive": 0.0, "Negative": 0.0, "Neutral": 0.0, "Mixed": 0.0}
+        for key, q in powered:
+            scores[key] = q / total
         return scores
 
 
@@ -84,8 +86,7 @@ class LanguageIdentifier:
         # Masked mentions and links are English words to lid.176; they say nothing of the language.
         if "@user" in tokens or "http" in tokens:
             tokens = tokens.replace("@user", "").replace("http", "")
-        labels, probabilities = self._predict(tokens, k, 0.0, "replace")
-        return [(label[len(LABEL_PREFIX) :], min(float(p), 1.0)) for label, p in zip(labels, probabilities)]
+        return [(label[len(LABEL_PREFIX) :], min(p, 1.0)) for p, label in self._predict(tokens, k)]
 
     def detect(self, tokens):
         """Return the ISO 639 code of the most likely language of normalised `tokens`."""

@@ -37,6 +37,10 @@ def _decode_escape(match):
     return "" if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
+def _three(match):
+    return match.group(1) * 3
+
+
 def normalize(text):
     """Return `text` as the space-separated lower-case tokens the models are trained and queried on."""
     # The UMSAB corpora carry literal "\u2019"-style escapes; real requests carry the characters.
@@ -51,8 +55,9 @@ def normalize(text):
         text = _URL.sub(" http ", text)
     if "@" in text:
         text = _MENTION.sub(" @user ", text)
-    # Elongation is signal ("soooo good"), but its length is not: cap every run at three.
-    text = _REPEAT.sub(r"\1\1\1", text)
+    # Elongation is signal ("soooo good"), but its length is not: cap every run at three. A function as the
+    # replacement: re parses a template string on every call, which costs more than the search.
+    text = _REPEAT.sub(_three, text)
     return tokenize(text)
 
 

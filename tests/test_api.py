@@ -242,8 +242,15 @@ def test_wrong_content_type_is_415(client, content_type):
     assert_error(post(client, {"text": "good"}, content_type=content_type), 415, "unsupported_media_type")
 
 
-def test_charset_parameter_is_accepted(client):
-    assert post(client, {"text": "good", "language": "en"}, "application/json; charset=utf-8").status_code == 200
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON"])
+def test_content_type_parameters_and_case_are_accepted(client, content_type):
+    assert post(client, {"text": "good", "language": "en"}, content_type).status_code == 200
+
+
+def test_body_is_utf8_with_or_without_a_byte_order_mark(client):
+    body = json.dumps({"text": "très bien", "language": "fr"}, ensure_ascii=False)
+    assert post(client, b"\xef\xbb\xbf" + body.encode()).status_code == 200
+    assert_error(post(client, body.encode("utf-16")), 400, "invalid_json")
 
 
 def test_unknown_route_and_wrong_method_are_json(client):
