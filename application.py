@@ -54,8 +54,6 @@ EXAMPLES = [("en", "I love this film, it is wonderful"), ("fr", "Je déteste les
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 REQUEST_ID_KEY = "sentiment.request_id"  # where the WSGI environ carries it
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
-# What the access log writes between quotes as it is; anything else goes through json.dumps.
-PLAIN = re.compile(r"[A-Za-z0-9/._~%!$&'()*+,;=:@-]*")
 # Our error codes as the exceptions Comprehend raises; any other is an InvalidRequestException.
 COMPREHEND_ERRORS = {
     "text_too_long": "TextSizeLimitExceededException",
@@ -93,6 +91,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
+def _plain(value):
+    """True when `value` is a JSON string's content as it is: printable ASCII with no quote or backslash."""
+    return value.isascii() and value.isprintable() and '"' not in value and "\\" not in value
+
+
 class AccessLog:
     """WSGI middleware: the request id and one JSON access-log line per request, outside Flask's
     per-request hooks, which cost more than the inference."""
@@ -117,8 +120,8 @@ class AccessLog:
         body = self.app(environ, start)
         # The JsonFormatter's shape, written by hand: only the method and the path need escaping.
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
-        method = f'"{method}"' if PLAIN.fullmatch(method) else json.dumps(method)
-        path = f'"{path}"' if PLAIN.fullmatch(path) else json.dumps(path.encode("latin-1").decode("utf-8", "replace"))
+        method = f'"{method}"' if _plain(method) else json.dumps(method)
+        path = f'"{path}"' if _plain(path) else json.dumps(path.encode("latin-1").decode("utf-8", "replace"))
         line = (f'{{"time": {time.time():.3f}, "level": "INFO", "logger": "sentiment.access", "message": "request", '
                 f'"method": {method}, "path": {path}, "status": {status}, '
                 f'"latency_ms": {(time.perf_counter() - started) * 1000:.3f}, "request_id": "{request_id}"}}\n')
