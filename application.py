@@ -218,7 +218,7 @@ class Service:
         tokens = self.tokens(text)
         detected = language is None
         if detected:
-            language = self.detector().detect(tokens)
+            language = self.detector().detect(tokens, default=self.languages[0])
         scores = self.model(language).scores(tokens)
         return {"Sentiment": sentiment(scores), "SentimentScore": scores, "LanguageCode": language,
                 "LanguageDetected": detected}

@@ -66,7 +66,8 @@ def everyday_accuracy(models, lid, rows):
         named = auto = 0
         for label, tokens in items:
             named += sentiment(models[language].scores(tokens)).lower() == label
-            detected = lid.detect(tokens) if lid else language
+            # "en": where the service sends texts without letters, under its default LANGUAGES.
+            detected = lid.detect(tokens, default="en") if lid else language
             auto += detected in models and sentiment(models[detected].scores(tokens)).lower() == label
         results[language] = (100.0 * named / len(items), 100.0 * auto / len(items))
     return results

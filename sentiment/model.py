@@ -1,6 +1,7 @@
 """fastText sentiment and language-identification models, answering in the Amazon Comprehend shape."""
 
 import math
+import re
 from pathlib import Path
 
 import fasttext
@@ -10,6 +11,7 @@ from .lexicon import Lexicon
 
 LABEL_PREFIX = "__label__"
 LID = "lid"  # the manifest's name for the language identifier
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _load(path):
@@ -83,14 +85,22 @@ class LanguageIdentifier:
 
     def languages(self, tokens, k=1):
         """Return the `k` most likely (ISO 639 code, probability) of normalised `tokens`, most likely first."""
-        # Masked mentions and links are English words to lid.176; they say nothing of the language.
-        if "@user" in tokens or "http" in tokens:
-            tokens = tokens.replace("@user", "").replace("http", "")
-        return [(label[len(LABEL_PREFIX) :], min(p, 1.0)) for p, label in self._predict(tokens, k)]
+        return [(label[len(LABEL_PREFIX) :], min(p, 1.0)) for p, label in self._predict(_unmasked(tokens), k)]
 
-    def detect(self, tokens):
-        """Return the ISO 639 code of the most likely language of normalised `tokens`."""
-        return self.languages(tokens)[0][0]
+    def detect(self, tokens, default):
+        """Return the ISO 639 code of the most likely language of normalised `tokens`, or `default` when they
+        have no letter to tell it by."""
+        # lid.176 guesses a language for "❤️" or ":)" (Cebuano, Spanish); such texts go where the caller says.
+        tokens = _unmasked(tokens)
+        return self.languages(tokens)[0][0] if _LETTER.search(tokens) else default
+
+
+def _unmasked(tokens):
+    """`tokens` without the masked mentions and links: lid.176 reads them as English words, and they say
+    nothing of the language."""
+    if "@user" in tokens or "http" in tokens:
+        return tokens.replace("@user", "").replace("http", "")
+    return tokens
 
 
 def load(folder, name, entry):

@@ -119,6 +119,14 @@ def test_detected_language_without_a_model_is_a_clear_400(client):
     assert "'de'" in message and "en, fr" in message
 
 
+@pytest.mark.parametrize("languages", ["en,fr", "fr,en"])
+@pytest.mark.parametrize("text", ["❤️", ":)", "@someone 👍 10/10 http://t.co/x"])
+def test_texts_without_letters_go_to_the_first_language(make_app, languages, text):
+    # lid.176 would guess Cebuano for "❤️" (unsupported: a 400) and Spanish for ":)".
+    body = post(make_app(LANGUAGES=languages).test_client(), {"text": text}).get_json()
+    assert body["LanguageCode"] == languages[:2] and body["LanguageDetected"] is True
+
+
 def test_batch_answers_the_comprehend_batch_shape_with_per_item_errors(client):
     texts = ["This is great!", "", "I hate it, awful", 42, "é" * 2501, "   "]
     body = post(client, {"texts": texts, "language": "en"}).get_json()
