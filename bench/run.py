@@ -73,7 +73,8 @@ def start(app, port, env=None, args=()):
 
 def stop(process):
     process.terminate()
-    process.wait(30)
+    # gunicorn's graceful stop lasts up to its graceful_timeout (30 s), which a few stops here have taken.
+    process.wait(60)
 
 
 def worker_cpu(master):
