@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import signal
 
 from gunicorn.workers.gthread import ThreadWorker
 
@@ -32,6 +33,16 @@ class BalancedThreadWorker(ThreadWorker):
     connections above the least loaded worker."""
 
     slot = None  # set by pre_fork before the worker starts
+    master_signals = None  # set by post_fork
+
+    def init_signals(self):
+        super().init_signals()
+        # Until now the master's handlers, inherited through the fork, ran for this process: they only queue a
+        # signal, so a SIGTERM sent just after the fork (a stop right after start-up) was lost and the worker
+        # served on until the master killed it, graceful_timeout later.
+        while self.master_signals is not None and not self.master_signals.empty():
+            if self.master_signals.get_nowait() in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+                self.alive = False
 
     @property
     def nr_conns(self):
@@ -77,6 +88,11 @@ def pre_fork(server, worker):
         worker.slot = states.index(slot) if slot in states else None
         if worker.slot is not None:
             SHARED[2 * worker.slot], SHARED[2 * worker.slot + 1] = TAKEN, 0
+
+
+def post_fork(server, worker):
+    """Give the worker, just forked, the master's signal queue, which it fills until it has its own handlers."""
+    worker.master_signals = server.SIG_QUEUE
 
 
 def child_exit(server, worker):
