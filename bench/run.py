@@ -73,7 +73,7 @@ def start(app, port, env=None, args=()):
 
 def stop(process):
     process.terminate()
-    # gunicorn's graceful stop lasts up to its graceful_timeout (30 s), which a few stops here have taken.
+    # A graceful stop may last gunicorn's graceful_timeout (30 s): longer means the server is stuck.
     process.wait(60)
 
 
