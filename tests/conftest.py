@@ -212,19 +212,32 @@ def start_nginx(nginx, folder, port, upstream_ports, extra=""):
 
 
 def workers(master):
-    """The worker pids of a gunicorn master."""
+    """The worker pids of a gunicorn master (not the model canaries it runs while starting)."""
     out = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout
-    return sorted(int(pid) for pid in out.split())
+    found = []
+    for pid in out.split():
+        try:
+            if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(int(pid))
+        except FileNotFoundError:
+            pass  # a canary that has just exited
+    return sorted(found)
 
 
-def start(tiny_models, cache, port, web_concurrency=2, ping=200, **settings):
-    """Start gunicorn as the Procfile runs it, on the tiny en and fr models and any other `settings`; return
-    its master once all its workers are up and /ping answers `ping`."""
+def launch(tiny_models, cache, port, web_concurrency=2, config=ROOT / "gunicorn.conf.py", **settings):
+    """Start gunicorn as the Procfile runs it (with `config` for its settings file), on the tiny en and fr
+    models and any other `settings`; return its master at once."""
     env = {**os.environ, "PORT": str(port), "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
            "MODEL_CACHE_DIR": str(cache), "GUNICORN_TIMEOUT": "10", "WEB_CONCURRENCY": str(web_concurrency),
            "PATH": f"{BIN}:{os.environ['PATH']}", **settings}
-    master = subprocess.Popen(GUNICORN, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
+    command = [str(config) if part == "gunicorn.conf.py" else part for part in GUNICORN]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def start(tiny_models, cache, port, web_concurrency=2, ping=200, **settings):
+    """`launch` gunicorn; return its master once all its workers are up and /ping answers `ping`."""
+    master = launch(tiny_models, cache, port, web_concurrency, **settings)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from conftest import BIN, GUNICORN, ROOT, free_port, kill, resign, start, start_nginx, workers
+from conftest import ROOT, free_port, kill, launch, resign, start, start_nginx, workers
 
 
 @pytest.fixture
@@ -151,33 +150,16 @@ def test_sigterm_just_after_a_worker_is_forked_still_stops_it(tiny_models, tmp_p
     settings.write_text(f"exec(open({str(ROOT / 'gunicorn.conf.py')!r}).read())\n"
                         "import time\n_post_fork = post_fork\n\n\n"
                         "def post_fork(server, worker):\n    _post_fork(server, worker)\n    time.sleep(2)\n")
-    env = {**os.environ, "PORT": str(free_port()), "MODEL_SOURCE": str(tiny_models), "LANGUAGES": "en,fr",
-           "MODEL_CACHE_DIR": str(tmp_path / "cache"), "GUNICORN_TIMEOUT": "30",
-           "PATH": f"{BIN}:{os.environ['PATH']}"}
-    command = [part if part != "gunicorn.conf.py" else str(settings) for part in GUNICORN]
-    master = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
+    master = launch(tiny_models, tmp_path / "cache", free_port(), config=settings, GUNICORN_TIMEOUT="30")
     try:
         deadline = time.monotonic() + 60
-        while len(_forked_workers(master)) < 2 and time.monotonic() < deadline:
+        while len(workers(master)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(_forked_workers(master)) == 2
+        assert len(workers(master)) == 2
         master.send_signal(signal.SIGTERM)
         assert master.wait(15) == 0  # the workers wake after 2 s and stop; a lost signal takes 30 s
     finally:
         kill(master)
-
-
-def _forked_workers(master):
-    """The gunicorn workers among a master's children (start-up's model canaries are children too)."""
-    found = []
-    for pid in workers(master):
-        try:
-            if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.append(pid)
-        except FileNotFoundError:
-            pass  # a canary that has just exited
-    return found
 
 
 def test_an_instance_killed_behind_the_load_balancer_loses_no_request(nginx, tiny_models, tmp_path):
