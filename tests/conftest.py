@@ -219,8 +219,8 @@ def workers(master):
         try:
             if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
                 found.append(int(pid))
-        except FileNotFoundError:
-            pass  # a canary that has just exited
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a canary that exited meanwhile (reading an exiting process's cmdline raises the latter)
     return sorted(found)
 
 
