@@ -119,13 +119,14 @@ def summary(result):
 
 def patched(chosen, patch):
     """Return recipe `chosen` with `patch` applied: "train", "extra" and "silver" merged (a cap of 0 drops
-    that folder), "lexicons" replaced."""
+    that folder), "lexicons" and "emoji_lines" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})}, "quantize": chosen["quantize"],
             "extra": {folder: cap for folder, cap in extra.items() if cap != 0},
             "lexicons": patch.get("lexicons", chosen["lexicons"]),
-            "silver": {folder: cap for folder, cap in silver.items() if cap != 0}}
+            "silver": {folder: cap for folder, cap in silver.items() if cap != 0},
+            "emoji_lines": patch.get("emoji_lines", chosen["emoji_lines"])}
 
 
 def _cell(s):

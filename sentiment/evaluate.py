@@ -1,4 +1,5 @@
-"""Score the shipped models: `python -m sentiment.evaluate` (everyday sentences) [--data DIR --split test]."""
+"""Score the shipped models: `python -m sentiment.evaluate` (everyday sentences, texts without a letter)
+[--data DIR --split test]."""
 
 import argparse
 import json
@@ -12,6 +13,8 @@ from .text import normalize
 EVERYDAY = Path(__file__).with_name("everyday.tsv")
 # A second set, written after the models it first measured, for measuring only (models/README.md).
 EVERYDAY_CHECK = Path(__file__).with_name("everyday-check.tsv")
+# Texts without a letter: a sentiment model answers them whatever language is named.
+LETTERLESS = Path(__file__).with_name("letterless.tsv")
 # Macro-F1 on the UMSAB test split published in the XLM-T paper (fastText, XLM-R), for comparison.
 PAPER = {
     "en": (50.9, 68.2),
@@ -33,6 +36,19 @@ def everyday_set(path=EVERYDAY):
             language, label, text = line.split("\t")
             rows.append((language, label, text))
     return rows
+
+
+def letterless_set(path=LETTERLESS):
+    """Return the (label, text) pairs of the set of texts without a letter."""
+    return [tuple(line.split("\t")) for line in Path(path).read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+
+
+def letterless_accuracy(models, rows):
+    """Return {language: accuracy (percentage)} of each of `models` on the letterless `rows`."""
+    items = [(label, normalize(text)) for label, text in rows]
+    return {language: 100.0 * sum(sentiment(model.scores(tokens)).lower() == label for label, tokens in items)
+            / len(items) for language, model in models.items()}
 
 
 def metrics(truth, predicted):
@@ -105,8 +121,8 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (both sets), and their table on --data's
-    --split."""
+    """Print the everyday-sentence tables of the models in --models (both sets), their accuracy on texts
+    without a letter, and their table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
     parser.add_argument("--data", help="folder holding umsab/<language>/<split>_*.txt (held-out data)")
@@ -116,6 +132,9 @@ def main(argv=None):
     print(everyday_table(everyday_accuracy(models, lid, everyday_set())))
     print(f"\nThe second set ({EVERYDAY_CHECK.name}), for measuring only:\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(EVERYDAY_CHECK))))
+    print(f"\nTexts without a letter ({LETTERLESS.name}), each language's model:\n")
+    accuracy = letterless_accuracy(models, letterless_set())
+    print("\n".join(["| language | accuracy |", "|---|---|", *(f"| {k} | {v:.1f} |" for k, v in accuracy.items())]))
     if args.data:
         results = {}
         for language, model in models.items():

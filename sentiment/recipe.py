@@ -61,13 +61,17 @@ OWN_LEXICONS = Path(__file__).with_name("lexicons")
 # no lexicon word is neutral, only positive or only negative ones that polarity; up to a number per class.
 SILVER = {"en": {"unlabelled/en": 100}, "fr": {"unlabelled/fr": 100}, "de": {"unlabelled/de": 50},
           "it": {"unlabelled/it": 100}, "es": {"unlabelled/es": 100}, "pt": {"unlabelled/pt": 100}}
+# Languages whose training lines include each entry of this project's emoji list (emoji.tsv: emoji and
+# emoticons) alone, labelled with its polarity: their tweets left "👍" or "🙂" alone NEUTRAL.
+EMOJI_LINES = {"en", "es"}
 
 
 def recipe(language):
-    """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources and silver folders."""
+    """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources, silver folders and
+    whether it learns the emoji list as lines of their own."""
     return {"train": {**TRAIN, **TUNED.get(language, {})}, "quantize": QUANTIZE,
             "extra": EXTRA.get(language, {}), "lexicons": LEXICONS.get(language, []),
-            "silver": SILVER.get(language, {})}
+            "silver": SILVER.get(language, {}), "emoji_lines": language in EMOJI_LINES}
 
 
 def missing_corpora(data_dir, languages, recipes=None):
@@ -140,6 +144,15 @@ def silver_pairs(data_dir, silver, lexicon):
     return pairs
 
 
+def emoji_pairs():
+    """Return each entry of this project's emoji list as a (text, label) pair: the emoji alone, its polarity."""
+    pairs = []
+    for line in (OWN_LEXICONS / "emoji.tsv").read_text(encoding="utf-8").splitlines():
+        emoji, _, polarity = line.partition("\t")
+        pairs.append((emoji, "positive" if polarity == "1" else "negative"))
+    return pairs
+
+
 def own_lexicons(language):
     """Return this project's lexicon files for `language`: the emoji list, the language's own list and its
     list of the source words that carry no sentiment."""
@@ -158,9 +171,10 @@ def build_lexicon(data_dir, language, sources, path):
 
 def lexicon_and_extras(data_dir, language, chosen, path):
     """Build recipe `chosen`'s lexicon into `path`; return it (or None) and the (text, label) pairs its extra
-    corpora and silver folders add to the UMSAB lines."""
+    corpora, silver folders and emoji lines add to the UMSAB lines."""
     lexicon = build_lexicon(data_dir, language, chosen["lexicons"], path)
-    return lexicon, extra_pairs(data_dir, chosen["extra"]) + silver_pairs(data_dir, chosen["silver"], lexicon)
+    pairs = extra_pairs(data_dir, chosen["extra"]) + silver_pairs(data_dir, chosen["silver"], lexicon)
+    return lexicon, pairs + (emoji_pairs() if chosen["emoji_lines"] else [])
 
 
 # glibc's mallopt parameter M_PERTURB: new allocations are filled with 0xFF ^ its value.

@@ -49,7 +49,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
     train(training_lines(pairs, lexicon), path, chosen["train"], chosen["quantize"])
     fields = {"language": language, "labels": SentimentModel(path).labels, "temperature": round(temperature, 4),
               "training_data": [f"umsab/{UMSAB_FOLDERS[language]} (train+val)", *chosen["extra"],
-                                *(f"{folder} (lexicon-labelled)" for folder in chosen["silver"])],
+                                *(f"{folder} (lexicon-labelled)" for folder in chosen["silver"]),
+                                *(["sentiment/lexicons/emoji.tsv (each entry alone)"] if chosen["emoji_lines"] else [])],
               "train_lines": len(pairs), "cv": cv.summary(result)}
     if lexicon:
         own = [f"sentiment/lexicons/{own.name} (this project)" for own in own_lexicons(language)]

@@ -51,6 +51,7 @@ def tiny_recipe(monkeypatch):
     monkeypatch.setattr(recipe, "EXTRA", {})
     monkeypatch.setattr(recipe, "LEXICONS", {"en": [LEXICON]})
     monkeypatch.setattr(recipe, "SILVER", {"en": {SILVER: 1}})
+    monkeypatch.setattr(recipe, "EMOJI_LINES", set())
 
 
 def build(corpus, out, *languages):
@@ -88,6 +89,23 @@ def test_silver_lines_are_labelled_by_the_lexicon_and_capped_per_class(corpus, t
         ("A great day, love it.", "positive"), ("Not bad at all.", "positive"),
         ("The bus leaves at eight.", "neutral"), ("This is bad and awful.", "negative")]  # "Great but bad" is mixed
     assert len(recipe.silver_pairs(corpus, {SILVER: 1}, lexicon)) == 3
+
+
+def test_emoji_lines_teach_a_model_the_emoji_list_alone(corpus, tmp_path, monkeypatch):
+    pairs = recipe.emoji_pairs()
+    assert ("👍", "positive") in pairs and (":(", "negative") in pairs and ("❌", "negative") in pairs
+    assert {label for _, label in pairs} == {"positive", "negative"}
+    # Without a lexicon, the lines are all the model knows of these emoji.
+    monkeypatch.setattr(recipe, "LEXICONS", {})
+    monkeypatch.setattr(recipe, "SILVER", {})
+    monkeypatch.setattr(recipe, "EMOJI_LINES", {"en"})
+    out = tmp_path / "models"
+    entry = build(corpus, out)["models"]["en"]
+    assert entry["train_lines"] == len(tiny_lines("en")) + len(pairs)
+    assert entry["training_data"][-1] == "sentiment/lexicons/emoji.tsv (each entry alone)"
+    model = from_manifest(out, "en", entry)
+    assert [evaluate.sentiment(model.scores(normalize(text))) for text in ("👍", "🙂", "😡😡", ":(")] == [
+        "POSITIVE", "POSITIVE", "NEGATIVE", "NEGATIVE"]
 
 
 def test_inflected_forms_and_folded_accents_join_the_lexicon(tmp_path):
@@ -199,10 +217,11 @@ def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
 
 def test_cv_candidate_patches_merge_and_drop():
     chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {}, "extra": {"a": None, "b": 10}, "lexicons": ["x"],
-              "silver": {"s": 100}}
+              "silver": {"s": 100}, "emoji_lines": False}
     patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
     assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"] and patched["silver"] == {}
+    assert cv.patched(chosen, {"emoji_lines": True})["emoji_lines"] and not patched["emoji_lines"]
 
 
 def test_temperature_scaling_recovers_calibration():
