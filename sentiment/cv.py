@@ -43,7 +43,7 @@ def fold_of(labels, folds, repeat):
 def _fit_and_predict(job):
     """Train one fold's model and return its probabilities on the held-out texts and the everyday texts."""
     train_pairs, held_out, everyday, chosen, lexicon_path, language = job
-    lexicon = Lexicon.load(lexicon_path, language) if lexicon_path else None
+    lexicon = Lexicon.load(lexicon_path, language, chosen["lexicon_weight"]) if lexicon_path else None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.ftz"
         recipes.train(recipes.training_lines(train_pairs, lexicon), path, chosen["train"], chosen["quantize"])
@@ -119,14 +119,15 @@ def summary(result):
 
 def patched(chosen, patch):
     """Return recipe `chosen` with `patch` applied: "train", "extra" and "silver" merged (a cap of 0 drops
-    that folder), "lexicons" and "emoji_lines" replaced."""
+    that folder), "lexicons", "lexicon_weight" and "emoji_lines" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})}, "quantize": chosen["quantize"],
             "extra": {folder: cap for folder, cap in extra.items() if cap != 0},
             "lexicons": patch.get("lexicons", chosen["lexicons"]),
             "silver": {folder: cap for folder, cap in silver.items() if cap != 0},
-            "emoji_lines": patch.get("emoji_lines", chosen["emoji_lines"])}
+            "emoji_lines": patch.get("emoji_lines", chosen["emoji_lines"]),
+            "lexicon_weight": patch.get("lexicon_weight", chosen["lexicon_weight"])}
 
 
 def _cell(s):

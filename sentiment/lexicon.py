@@ -30,20 +30,23 @@ NEGATOR = 0
 
 
 class Lexicon:
-    """A word -> polarity (+1 or -1) map of one language, with that language's negators."""
+    """A word -> polarity (+1 or -1) map of one language, with that language's negators; its feature tokens
+    are written `weight` times (fastText averages the tokens of a line, so more copies weigh more)."""
 
-    def __init__(self, polarities, language):
+    def __init__(self, polarities, language, weight=1):
         self.entries = len(polarities)
+        self.weight = weight
         self._fold = language in ACCENTLESS
         # Negators share the map (as NEGATOR) so that each token costs one lookup; "’" spellings too.
         negators = [fold(word, language) for word in NEGATORS.get(language, "").split()]
         negators += [word.replace("'", "’") for word in negators if "'" in word]
         self.polarities = {**polarities, **dict.fromkeys(negators, NEGATOR)}
         # Every feature string, built once: the hot path only indexes this table.
-        self._features = [[f" lexpos{p} lexneg{n}" for n in range(MAX_BUCKET + 1)] for p in range(MAX_BUCKET + 1)]
+        self._features = [[f" lexpos{p} lexneg{n}" * weight for n in range(MAX_BUCKET + 1)]
+                          for p in range(MAX_BUCKET + 1)]
 
     @classmethod
-    def load(cls, path, language):
+    def load(cls, path, language, weight=1):
         """Read a `word<TAB>1|-1` file (as `merge` writes it)."""
         polarities = {}
         with open(path, encoding="utf-8") as f:
@@ -52,10 +55,11 @@ class Lexicon:
                 if not word or polarity not in POLARITY:
                     raise ValueError(f"{path}:{number}: expected word<TAB>1 or -1")
                 polarities[word] = POLARITY[polarity]
-        return cls(polarities, language)
+        return cls(polarities, language, weight)
 
     def features(self, tokens):
-        """Return the feature tokens of normalised `tokens` (with a leading space): bucketed `counts`."""
+        """Return the feature tokens of normalised `tokens` (with a leading space): bucketed `counts`, `weight`
+        times."""
         positive, negative = self.counts(tokens)
         return self._features[min(positive, MAX_BUCKET)][min(negative, MAX_BUCKET)]
 

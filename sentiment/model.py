@@ -11,6 +11,7 @@ from .lexicon import Lexicon
 
 LABEL_PREFIX = "__label__"
 LID = "lid"  # the manifest's name for the language identifier
+MAX_LEXICON_WEIGHT = 10  # a manifest's lexicon weight above it is refused: each copy lengthens every line
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -73,7 +74,10 @@ def from_manifest(folder, language, entry):
         raise ValueError(f"temperature {temperature!r} is not a positive number")
     lexicon = entry.get("lexicon")
     if lexicon:
-        lexicon = Lexicon.load(Path(folder) / Path(lexicon["file"]).name, language)
+        weight = lexicon.get("weight", 1)
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= MAX_LEXICON_WEIGHT:
+            raise ValueError(f"lexicon weight {weight!r} is not a whole number from 1 to {MAX_LEXICON_WEIGHT}")
+        lexicon = Lexicon.load(Path(folder) / Path(lexicon["file"]).name, language, weight)
     return SentimentModel(Path(folder) / Path(entry["file"]).name, lexicon, temperature)
 
 

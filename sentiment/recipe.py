@@ -61,17 +61,21 @@ OWN_LEXICONS = Path(__file__).with_name("lexicons")
 # no lexicon word is neutral, only positive or only negative ones that polarity; up to a number per class.
 SILVER = {"en": {"unlabelled/en": 100}, "fr": {"unlabelled/fr": 100}, "de": {"unlabelled/de": 50},
           "it": {"unlabelled/it": 100}, "es": {"unlabelled/es": 100}, "pt": {"unlabelled/pt": 100}}
+# Per language: how many times the lexicon's feature tokens are written (1 if not listed). Spanish tweets
+# taught its model to trust its noisy lexicon little, and plain sentences then follow their tweet-words.
+LEXICON_WEIGHT = {"es": 3}
 # Languages whose training lines include each entry of this project's emoji list (emoji.tsv: emoji and
 # emoticons) alone, labelled with its polarity: their tweets left "👍" or "🙂" alone NEUTRAL.
 EMOJI_LINES = {"en", "es"}
 
 
 def recipe(language):
-    """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources, silver folders and
-    whether it learns the emoji list as lines of their own."""
+    """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources and weight, silver
+    folders and whether it learns the emoji list as lines of their own."""
     return {"train": {**TRAIN, **TUNED.get(language, {})}, "quantize": QUANTIZE,
             "extra": EXTRA.get(language, {}), "lexicons": LEXICONS.get(language, []),
-            "silver": SILVER.get(language, {}), "emoji_lines": language in EMOJI_LINES}
+            "silver": SILVER.get(language, {}), "emoji_lines": language in EMOJI_LINES,
+            "lexicon_weight": LEXICON_WEIGHT.get(language, 1)}
 
 
 def missing_corpora(data_dir, languages, recipes=None):
@@ -160,19 +164,19 @@ def own_lexicons(language):
     return [path for path in paths if path.exists()]
 
 
-def build_lexicon(data_dir, language, sources, path):
+def build_lexicon(data_dir, language, sources, path, weight=1):
     """Merge the lexicon `sources` of a recipe, then `own_lexicons`, with `language`'s inflected forms, into
-    `path`; return the Lexicon, or None when the recipe names no sources."""
+    `path`; return the Lexicon (its features `weight` times), or None when the recipe names no sources."""
     if not sources:
         return None
     merge([Path(data_dir) / source for source in sources], path, language, own_lexicons(language))
-    return Lexicon.load(path, language)
+    return Lexicon.load(path, language, weight)
 
 
 def lexicon_and_extras(data_dir, language, chosen, path):
     """Build recipe `chosen`'s lexicon into `path`; return it (or None) and the (text, label) pairs its extra
     corpora, silver folders and emoji lines add to the UMSAB lines."""
-    lexicon = build_lexicon(data_dir, language, chosen["lexicons"], path)
+    lexicon = build_lexicon(data_dir, language, chosen["lexicons"], path, chosen["lexicon_weight"])
     pairs = extra_pairs(data_dir, chosen["extra"]) + silver_pairs(data_dir, chosen["silver"], lexicon)
     return lexicon, pairs + (emoji_pairs() if chosen["emoji_lines"] else [])
 

@@ -54,7 +54,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
               "train_lines": len(pairs), "cv": cv.summary(result)}
     if lexicon:
         own = [f"sentiment/lexicons/{own.name} (this project)" for own in own_lexicons(language)]
-        fields["lexicon"] = entry(lexicon_path, sources=[*chosen["lexicons"], *own], entries=lexicon.entries)
+        fields["lexicon"] = entry(lexicon_path, sources=[*chosen["lexicons"], *own], entries=lexicon.entries,
+                                  weight=lexicon.weight)
     return entry(path, **fields, version=datetime.date.today().isoformat())
 
 

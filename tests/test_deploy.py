@@ -19,8 +19,7 @@ import requests
 import yaml
 from conftest import BIN, ROOT, free_port, start_nginx
 from sentiment.evaluate import everyday_set
-from sentiment.lexicon import Lexicon
-from sentiment.model import model_input
+from sentiment.model import from_manifest, model_input
 from sentiment.text import normalize
 from moto.elasticbeanstalk import models as eb_models
 from moto.elasticbeanstalk import responses as eb_responses
@@ -187,7 +186,7 @@ def test_served_predictions_equal_the_training_librarys(instance):
     for language, entry in manifest["models"].items():
         if language == "lid":
             continue
-        lexicon = Lexicon.load(ROOT / "models" / entry["lexicon"]["file"], language) if "lexicon" in entry else None
+        lexicon = from_manifest(ROOT / "models", language, entry).lexicon
         lines[entry["file"]] = [model_input(normalize(text), lexicon) for code, _, text in everyday
                                 if code == language] + [model_input(normalize("Not bad at all, @user!"), lexicon)]
     served = json.loads(subprocess.run(

@@ -111,6 +111,16 @@ def test_a_bad_temperature_is_refused_with_its_reason(make_app, tiny_models, tmp
     assert client.post("/invocations", json={"text": "c'est génial", "language": "fr"}).status_code == 200
 
 
+@pytest.mark.parametrize("weight", [0, 11, 2.5, "3", None, True])
+def test_a_bad_lexicon_weight_is_refused_with_its_reason(make_app, tiny_models, tmp_path, weight):
+    source = copy_source(tiny_models, tmp_path)
+    manifest = json.loads((source / "manifest.json").read_text())
+    manifest["models"]["en"]["lexicon"]["weight"] = weight
+    (source / "manifest.json").write_text(json.dumps(manifest))
+    ping = make_app(MODEL_SOURCE=str(source)).test_client().get("/ping")
+    assert ping.status_code == 503 and "lexicon weight" in ping.get_json()["errors"]["en"]
+
+
 def test_truncated_file_fails_on_size(tiny_models, tmp_path):
     source = copy_source(tiny_models, tmp_path)
     (source / "fr.ftz").write_bytes((tiny_models / "fr.ftz").read_bytes()[:1000])

@@ -52,6 +52,7 @@ def tiny_recipe(monkeypatch):
     monkeypatch.setattr(recipe, "LEXICONS", {"en": [LEXICON]})
     monkeypatch.setattr(recipe, "SILVER", {"en": {SILVER: 1}})
     monkeypatch.setattr(recipe, "EMOJI_LINES", set())
+    monkeypatch.setattr(recipe, "LEXICON_WEIGHT", {})
 
 
 def build(corpus, out, *languages):
@@ -72,6 +73,7 @@ def test_training_writes_verified_models_lexicons_and_a_manifest(corpus, tmp_pat
     assert entry["lexicon"]["sources"] == [LEXICON, "sentiment/lexicons/emoji.tsv (this project)",
                                            "sentiment/lexicons/en.tsv (this project)"]
     assert entry["lexicon"]["entries"] == len((out / "en.lexicon.tsv").read_text(encoding="utf-8").splitlines())
+    assert entry["lexicon"]["weight"] == 1
     assert sorted(entry["labels"]) == ["negative", "neutral", "positive"]
     assert entry["training_data"] == ["umsab/english (train+val)", "unlabelled/en (lexicon-labelled)"]
     assert entry["train_lines"] == len(tiny_lines("en")) + 3  # one silver line of each class
@@ -106,6 +108,15 @@ def test_emoji_lines_teach_a_model_the_emoji_list_alone(corpus, tmp_path, monkey
     model = from_manifest(out, "en", entry)
     assert [evaluate.sentiment(model.scores(normalize(text))) for text in ("👍", "🙂", "😡😡", ":(")] == [
         "POSITIVE", "POSITIVE", "NEGATIVE", "NEGATIVE"]
+
+
+def test_a_recipes_lexicon_weight_reaches_the_manifest_and_the_loaded_model(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(recipe, "LEXICON_WEIGHT", {"en": 3})
+    out = tmp_path / "models"
+    entry = build(corpus, out)["models"]["en"]
+    assert entry["lexicon"]["weight"] == 3
+    model = from_manifest(out, "en", entry)
+    assert model.lexicon.features("great") == " lexpos1 lexneg0" * 3
 
 
 def test_inflected_forms_and_folded_accents_join_the_lexicon(tmp_path):
@@ -155,6 +166,13 @@ def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
 def test_lexicon_features_count_hits_and_flip_negated_ones(text, features):
     lexicon = Lexicon({"great": 1, "love": 1, "bad": -1}, "en")
     assert lexicon.features(normalize(text)) == features
+
+
+def test_a_lexicon_weight_writes_its_features_that_many_times(tmp_path):
+    lexicon = Lexicon({"great": 1, "bad": -1}, "en", weight=3)
+    assert lexicon.features(normalize("great, not bad")) == " lexpos2 lexneg0" * 3
+    (tmp_path / "en.tsv").write_text("great\t1\n", encoding="utf-8")
+    assert Lexicon.load(tmp_path / "en.tsv", "en", 2).features("great") == " lexpos1 lexneg0 lexpos1 lexneg0"
 
 
 def test_a_malformed_lexicon_does_not_load(tmp_path):
