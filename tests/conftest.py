@@ -203,12 +203,22 @@ http {{
 
 
 def start_nginx(nginx, folder, port, upstream_ports, extra=""):
-    """Start nginx from `folder` on `port` in front of `upstream_ports`, with `extra` http directives."""
+    """Start nginx from `folder` on `port` in front of `upstream_ports`, with `extra` http directives; return
+    it once it accepts connections."""
     folder.mkdir()
     servers = "\n".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in upstream_ports)
     (folder / "nginx.conf").write_text(NGINX_CONF.format(
         prefix=folder, port=port, servers=servers, extra=extra, user="user root;" if os.geteuid() == 0 else ""))
-    return subprocess.Popen([nginx, "-c", str(folder / "nginx.conf"), "-p", str(folder)], stderr=subprocess.DEVNULL)
+    proxy = subprocess.Popen([nginx, "-c", str(folder / "nginx.conf"), "-p", str(folder)], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and proxy.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proxy
+        except OSError:
+            time.sleep(0.05)
+    proxy.kill()
+    pytest.fail("nginx did not start listening")
 
 
 def workers(master):

