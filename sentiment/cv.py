@@ -142,8 +142,8 @@ def main(argv=None):
     parser.add_argument("--languages", default=",".join(UMSAB_FOLDERS))
     parser.add_argument("--candidate", type=json.loads, default=None,
                         help='recipe change as JSON, for every language ({"train": {"epoch": 5}, "extra": '
-                             '{"extra/es/tass2012-general-train": 1000}, "lexicons": [...]}) or per language '
-                             '({"es": {...}})')
+                             '{"extra/es/tass2012-general-train": 1000}, "lexicons": [...], "lexicon_weight": 3, '
+                             '"emoji_lines": true}) or per language ({"es": {...}})')
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--repeats", type=int, default=REPEATS)
     args = parser.parse_args(argv)

@@ -41,9 +41,10 @@ EXTRA = {
     "hi": {"umsab/english": None},
 }
 # Per language: polarity lexicons (files under the data folder) merged into the lexicon the model ships with,
-# then this project's own lists (OWN_LEXICONS), which win over the sources: common emoji that the Emoji
-# Sentiment Ranking misses (🙂, 😡, 👎, ...), and per language the common verbs and words the sources lack
-# ("déteste", "adoro") or mistake (0: French VADER's "part" and "ouvert" are not sentiment words); and a
+# then this project's own lists (OWN_LEXICONS), which win over the sources: common emoji and emoticons that the
+# Emoji Sentiment Ranking misses or mistakes (🙂, 😡, ":(", "❌" ...), and per language the common verbs and
+# words the sources lack ("déteste", "adoro"; for German, the sentiment words among its 1,200 most frequent
+# words, "beste", "scheiße") or mistake (0: French VADER's "part" and "ouvert" are not sentiment words); and a
 # `<language>-neutral.tsv` list (all 0) where cross-validation kept it: the function words, numbers and news
 # nouns among the sources' words frequent in the unlabelled sentences ("fine", "tipo", "nuovo"), by hand.
 LEXICONS = {
@@ -150,10 +151,12 @@ def silver_pairs(data_dir, silver, lexicon):
 
 def emoji_pairs():
     """Return each entry of this project's emoji list as a (text, label) pair: the emoji alone, its polarity."""
+    labels = {"1": "positive", "-1": "negative"}
     pairs = []
     for line in (OWN_LEXICONS / "emoji.tsv").read_text(encoding="utf-8").splitlines():
         emoji, _, polarity = line.partition("\t")
-        pairs.append((emoji, "positive" if polarity == "1" else "negative"))
+        if polarity in labels:
+            pairs.append((emoji, labels[polarity]))
     return pairs
 
 
