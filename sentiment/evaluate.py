@@ -28,20 +28,26 @@ PAPER = {
 }
 
 
-def everyday_set(path=EVERYDAY):
-    """Return the (language, label, text) triples of the everyday-sentence set."""
+def _rows(path, fields):
+    """Return the rows of the tab-separated file at `path`, `fields` fields each; blank and # lines skipped."""
     rows = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
-            language, label, text = line.split("\t")
-            rows.append((language, label, text))
+            row = tuple(line.split("\t"))
+            if len(row) != fields:
+                raise ValueError(f"{path}: expected {fields} tab-separated fields in {line!r}")
+            rows.append(row)
     return rows
+
+
+def everyday_set(path=EVERYDAY):
+    """Return the (language, label, text) triples of the everyday-sentence set."""
+    return _rows(path, 3)
 
 
 def letterless_set(path=LETTERLESS):
     """Return the (label, text) pairs of the set of texts without a letter."""
-    return [tuple(line.split("\t")) for line in Path(path).read_text(encoding="utf-8").splitlines()
-            if line and not line.startswith("#")]
+    return _rows(path, 2)
 
 
 def letterless_accuracy(models, rows):

@@ -119,7 +119,7 @@ def inflect(word, language):
     return []
 
 
-def _entries(path, language):
+def read_entries(path, language):
     """Yield the (token, polarity) entries of a lexicon file that `normalize` keeps as one token."""
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         word, _, polarity = line.partition("\t")
@@ -135,13 +135,13 @@ def merge(sources, out, language=None, overrides=()):
     disagree are left out)."""
     polarities, conflicts = {}, set()
     for source in sources:
-        for token, polarity in _entries(source, language):
+        for token, polarity in read_entries(source, language):
             if polarities.setdefault(token, polarity) != polarity:
                 conflicts.add(token)
     for token in conflicts:
         del polarities[token]
     for source in overrides:
-        for token, polarity in _entries(source, language):
+        for token, polarity in read_entries(source, language):
             polarities[token] = polarity
     # A word set to 0 carries no sentiment: no other word's inflection brings it back ("foi" + "s": "fois").
     neutral = {token for token, polarity in polarities.items() if polarity == "0"}

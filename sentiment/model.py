@@ -89,14 +89,17 @@ class LanguageIdentifier:
 
     def languages(self, tokens, k=1):
         """Return the `k` most likely (ISO 639 code, probability) of normalised `tokens`, most likely first."""
-        return [(label[len(LABEL_PREFIX) :], min(p, 1.0)) for p, label in self._predict(_unmasked(tokens), k)]
+        return self._ranked(_unmasked(tokens), k)
 
     def detect(self, tokens, default):
         """Return the ISO 639 code of the most likely language of normalised `tokens`, or `default` when they
         have no letter to tell it by."""
         # lid.176 guesses a language for "❤️" or ":)" (Cebuano, Spanish); such texts go where the caller says.
         tokens = _unmasked(tokens)
-        return self.languages(tokens)[0][0] if _LETTER.search(tokens) else default
+        return self._ranked(tokens, 1)[0][0] if _LETTER.search(tokens) else default
+
+    def _ranked(self, unmasked, k):
+        return [(label[len(LABEL_PREFIX) :], min(p, 1.0)) for p, label in self._predict(unmasked, k)]
 
 
 def _unmasked(tokens):

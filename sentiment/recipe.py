@@ -11,7 +11,7 @@ import fasttext
 
 from .data import read_corpus, umsab_folder
 from .languages import UMSAB_FOLDERS
-from .lexicon import Lexicon, merge
+from .lexicon import Lexicon, merge, read_entries
 from .model import model_input
 from .text import normalize
 
@@ -152,12 +152,8 @@ def silver_pairs(data_dir, silver, lexicon):
 def emoji_pairs():
     """Return each entry of this project's emoji list as a (text, label) pair: the emoji alone, its polarity."""
     labels = {"1": "positive", "-1": "negative"}
-    pairs = []
-    for line in (OWN_LEXICONS / "emoji.tsv").read_text(encoding="utf-8").splitlines():
-        emoji, _, polarity = line.partition("\t")
-        if polarity in labels:
-            pairs.append((emoji, labels[polarity]))
-    return pairs
+    return [(emoji, labels[polarity]) for emoji, polarity in read_entries(OWN_LEXICONS / "emoji.tsv", None)
+            if polarity in labels]
 
 
 def own_lexicons(language):
