@@ -1,6 +1,9 @@
-"""Temperature scaling of the models' probabilities, and the expected calibration error that judges it."""
+"""Temperature scaling of the models' probabilities (with class biases where a recipe asks), and the expected
+calibration error that judges it."""
 
 import math
+
+import numpy as np
 
 # Temperatures searched, log-spaced: below 1 sharpens, above 1 softens.
 TEMPERATURES = [math.exp(i / 50) for i in range(-100, 201)]
@@ -10,6 +13,14 @@ ECE_BINS = 10
 def scale(probabilities, temperature):
     """Return `probabilities` (one per class) raised to 1/`temperature` and renormalised: softmax(logits / T)."""
     powered = [p ** (1.0 / temperature) for p in probabilities]
+    total = sum(powered)
+    return [p / total for p in powered]
+
+
+def calibrate(probabilities, temperature, bias):
+    """Return `probabilities` scaled by `temperature`, each class's then weighted by exp(its `bias`), renormalised:
+    softmax(logits / T + bias)."""
+    powered = [p ** (1.0 / temperature) * math.exp(b) for p, b in zip(probabilities, bias)]
     total = sum(powered)
     return [p / total for p in powered]
 
@@ -34,3 +45,45 @@ def expected_calibration_error(rows, truth, bins=ECE_BINS):
         cell[1] += row[top]
         cell[2] += top == t
     return 100.0 * sum(abs(confidence - correct) for _, confidence, correct in totals) / len(rows)
+
+
+def fit(rows, truth, bias=False):
+    """Return the (temperature, per-class bias) that minimise the log loss of `rows` against `truth`; without
+    `bias`, the temperature alone (biases 0). The first class's bias is 0: softmax only sees their differences."""
+    classes = len(rows[0])
+    if not bias:
+        return fit_temperature(rows, truth), [0.0] * classes
+    # The log loss of softmax(a * logits + b) is convex in (a, b): Newton's method, each step halved until it
+    # lowers the loss. Features of class c: its logit, and an indicator for each class but the first.
+    features = np.zeros((len(rows), classes, classes))
+    features[:, :, 0] = np.log(np.asarray(rows, dtype=float))
+    features[:, 1:, 1:] = np.eye(classes - 1)
+    onehot = np.eye(classes)[np.asarray(truth)]
+
+    def loss_and_probabilities(theta):
+        z = features @ theta
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        return -np.mean(np.log(np.sum(p * onehot, axis=1))), p
+
+    theta = np.zeros(classes)
+    theta[0] = 1.0 / fit_temperature(rows, truth)
+    loss, p = loss_and_probabilities(theta)
+    for _ in range(50):
+        mean = np.einsum("nc,ncd->nd", p, features)
+        gradient = np.einsum("nc,ncd->d", p - onehot, features) / len(rows)
+        hessian = (np.einsum("nc,ncd,nce->de", p, features, features) - mean.T @ mean) / len(rows)
+        step = np.linalg.solve(hessian + 1e-9 * np.eye(classes), gradient)
+        for _ in range(30):
+            new_loss, new_p = loss_and_probabilities(theta - step)
+            if new_loss <= loss:
+                break
+            step /= 2
+        else:
+            break
+        theta, converged = theta - step, loss - new_loss < 1e-10
+        loss, p = new_loss, new_p
+        if converged:
+            break
+    return float(1.0 / theta[0]), [0.0, *(float(b) for b in theta[1:])]

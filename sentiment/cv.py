@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from . import recipe as recipes
-from .calibration import expected_calibration_error, fit_temperature, scale
+from .calibration import calibrate, expected_calibration_error, fit
 from .data import LABELS
 from .evaluate import everyday_set, metrics
 from .languages import UMSAB_FOLDERS
@@ -58,7 +58,7 @@ def _label(row):
 
 def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
     """Return the out-of-fold results of `language`'s recipe `chosen`: per-fold macro-F1, out-of-fold
-    probabilities with their truth, repeat and fold, and per-fold-model everyday accuracy."""
+    probabilities (raw and calibrated) with their truth, and per-fold-model everyday accuracy."""
     pairs = recipes.umsab_pairs(data_dir, language)
     tokens = [normalize(text) for text, _ in pairs]
     everyday = [(normalize(text), label) for code, label, text in everyday_set() if code == language]
@@ -78,33 +78,25 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
                 held_out.append((repeat, fold, test))
         with multiprocessing.get_context("fork").Pool() as pool:
             outputs = pool.map(_fit_and_predict, jobs)
-    result = {"macro_f1": [], "rows": [], "truth": [], "repeat": [], "fold": [], "everyday": []}
-    for (repeat, fold, test), (rows, everyday_rows) in zip(held_out, outputs):
-        truth = [LABELS.index(pairs[i][1]) for i in test]
-        result["macro_f1"].append(metrics([LABELS[t] for t in truth], [_label(row) for row in rows])["macro_f1"])
+    truths = [[LABELS.index(pairs[i][1]) for i in test] for _, _, test in held_out]
+    result = {"macro_f1": [], "rows": [], "calibrated": [], "truth": [], "everyday": []}
+    for cell, ((repeat, fold, test), (rows, everyday_rows)) in enumerate(zip(held_out, outputs)):
+        # Each fold is calibrated as the shipped model is, but fitted on the other folds of its repeat (the other
+        # repeats hold the same texts): with class biases, its answers and so its macro-F1 are the calibrated ones.
+        others = [i for i, (r, f, _) in enumerate(held_out) if r == repeat and f != fold]
+        temperature, bias = fit([row for i in others for row in outputs[i][0]],
+                                [t for i in others for t in truths[i]], chosen["class_bias"])
+        calibrated = [calibrate(row, temperature, bias) for row in rows]
+        truth = truths[cell]
+        result["macro_f1"].append(metrics([LABELS[t] for t in truth], [_label(row) for row in calibrated])["macro_f1"])
         result["rows"] += rows
+        result["calibrated"] += calibrated
         result["truth"] += truth
-        result["repeat"] += [repeat] * len(rows)
-        result["fold"] += [fold] * len(rows)
         if everyday:
-            right = sum(_label(row) == label for row, (_, label) in zip(everyday_rows, everyday))
+            answers = [_label(calibrate(row, temperature, bias)) for row in everyday_rows]
+            right = sum(answer == label for answer, (_, label) in zip(answers, everyday))
             result["everyday"].append(100.0 * right / len(everyday))
     return result
-
-
-def calibrated_ece(result):
-    """Return the ECE of the out-of-fold rows, each fold scaled by a temperature fitted on the other folds of
-    its repeat (the other repeats hold the same texts)."""
-    rows, truth = result["rows"], result["truth"]
-    cells = list(zip(result["repeat"], result["fold"]))
-    scaled = [None] * len(rows)
-    for repeat, fold in sorted(set(cells)):
-        others = [i for i, (r, f) in enumerate(cells) if r == repeat and f != fold]
-        temperature = fit_temperature([rows[i] for i in others], [truth[i] for i in others])
-        for i, cell in enumerate(cells):
-            if cell == (repeat, fold):
-                scaled[i] = scale(rows[i], temperature)
-    return expected_calibration_error(scaled, truth)
 
 
 def summary(result):
@@ -112,14 +104,14 @@ def summary(result):
     f1 = result["macro_f1"]
     return {"macro_f1": round(statistics.mean(f1), 2), "macro_f1_sd": round(statistics.stdev(f1), 2),
             "ece_raw": round(expected_calibration_error(result["rows"], result["truth"]), 2),
-            "ece": round(calibrated_ece(result), 2),
+            "ece": round(expected_calibration_error(result["calibrated"], result["truth"]), 2),
             "everyday": round(statistics.mean(result["everyday"]), 1) if result["everyday"] else None,
             "folds": len(f1)}
 
 
 def patched(chosen, patch):
     """Return recipe `chosen` with `patch` applied: "train", "extra" and "silver" merged (a cap of 0 drops
-    that folder), "lexicons", "lexicon_weight" and "emoji_lines" replaced."""
+    that folder), "lexicons", "lexicon_weight", "emoji_lines" and "class_bias" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})}, "quantize": chosen["quantize"],
@@ -127,7 +119,8 @@ def patched(chosen, patch):
             "lexicons": patch.get("lexicons", chosen["lexicons"]),
             "silver": {folder: cap for folder, cap in silver.items() if cap != 0},
             "emoji_lines": patch.get("emoji_lines", chosen["emoji_lines"]),
-            "lexicon_weight": patch.get("lexicon_weight", chosen["lexicon_weight"])}
+            "lexicon_weight": patch.get("lexicon_weight", chosen["lexicon_weight"]),
+            "class_bias": patch.get("class_bias", chosen["class_bias"])}
 
 
 def _cell(s):
@@ -143,7 +136,7 @@ def main(argv=None):
     parser.add_argument("--candidate", type=json.loads, default=None,
                         help='recipe change as JSON, for every language ({"train": {"epoch": 5}, "extra": '
                              '{"extra/es/tass2012-general-train": 1000}, "lexicons": [...], "lexicon_weight": 3, '
-                             '"emoji_lines": true}) or per language ({"es": {...}})')
+                             '"emoji_lines": true, "class_bias": true}) or per language ({"es": {...}})')
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--repeats", type=int, default=REPEATS)
     args = parser.parse_args(argv)

@@ -12,6 +12,7 @@ from .lexicon import Lexicon
 LABEL_PREFIX = "__label__"
 LID = "lid"  # the manifest's name for the language identifier
 MAX_LEXICON_WEIGHT = 10  # a manifest's lexicon weight above it is refused: each copy lengthens every line
+MAX_BIAS = 5.0  # a manifest's class bias beyond ±5 (a factor of 150) is refused: no fitted one comes near
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -30,17 +31,22 @@ def model_input(tokens, lexicon):
 
 
 class SentimentModel:
-    """One language's sentiment model: fastText, its lexicon (or None) and its calibration temperature."""
+    """One language's sentiment model: fastText, its lexicon (or None) and its calibration: a temperature, and
+    a bias per class (label -> log-weight added after the temperature; none: 0)."""
 
-    def __init__(self, path, lexicon=None, temperature=1.0):
+    def __init__(self, path, lexicon=None, temperature=1.0, bias=None):
         self._predict = _load(path)
         # The predict-only package has no label list; every label gets a probability for any word.
         self.labels = sorted(label[len(LABEL_PREFIX) :] for _, label in self._predict("a", -1))
         self.lexicon = lexicon
         self.temperature = temperature
         self._power = 1.0 / temperature
-        # fastText's label -> Comprehend's score key, so that the hot path only looks it up.
-        self._keys = {LABEL_PREFIX + label: label.capitalize() for label in self.labels}
+        bias = bias or {}
+        if set(bias) - set(self.labels):
+            raise ValueError(f"bias names labels the model lacks: {sorted(set(bias) - set(self.labels))}")
+        self.bias = {label: bias.get(label, 0.0) for label in self.labels}
+        # fastText's label -> Comprehend's score key and the bias's factor, so that the hot path only looks them up.
+        self._keys = {LABEL_PREFIX + label: (label.capitalize(), math.exp(self.bias[label])) for label in self.labels}
         self._index = {LABEL_PREFIX + label: LABELS.index(label) for label in self.labels}
 
     def _predict_all(self, tokens):
@@ -58,7 +64,7 @@ class SentimentModel:
         """Return the calibrated Comprehend SentimentScore of normalised `tokens`: four floats summing to 1."""
         power = self._power
         keys = self._keys
-        powered = [(keys[label], p**power) for p, label in self._predict_all(tokens)]
+        powered = [(keys[label][0], p**power * keys[label][1]) for p, label in self._predict_all(tokens)]
         # fastText adds 1e-5 to every probability; the rescaling makes the scores sum to exactly 1.
         total = sum([q for _, q in powered])
         scores = {"Positive": 0.0, "Negative": 0.0, "Neutral": 0.0, "Mixed": 0.0}
@@ -78,7 +84,11 @@ def from_manifest(folder, language, entry):
         if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= MAX_LEXICON_WEIGHT:
             raise ValueError(f"lexicon weight {weight!r} is not a whole number from 1 to {MAX_LEXICON_WEIGHT}")
         lexicon = Lexicon.load(Path(folder) / Path(lexicon["file"]).name, language, weight)
-    return SentimentModel(Path(folder) / Path(entry["file"]).name, lexicon, temperature)
+    bias = entry.get("bias", {})
+    if not isinstance(bias, dict) or not all(
+            not isinstance(b, bool) and isinstance(b, (int, float)) and abs(b) <= MAX_BIAS for b in bias.values()):
+        raise ValueError(f"bias {bias!r} is not a label -> number from -{MAX_BIAS} to {MAX_BIAS} map")
+    return SentimentModel(Path(folder) / Path(entry["file"]).name, lexicon, temperature, bias)
 
 
 class LanguageIdentifier:

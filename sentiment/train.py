@@ -1,8 +1,8 @@
 """Build the shipped models: `python -m sentiment.train --data DIR --out models`.
 
-Per language: cross-validate the recipe (sentiment.recipe) to fit the calibration temperature on
-out-of-fold predictions and to record the model's figures, then train on all of UMSAB train+val and the
-recipe's extra corpora, and write the model, its lexicon and the manifest entry listing both.
+Per language: cross-validate the recipe (sentiment.recipe) to fit the calibration (a temperature, and class
+biases where the recipe asks) on out-of-fold predictions and to record the model's figures, then train on all
+of UMSAB train+val and the recipe's extra corpora, and write the model, its lexicon and the manifest entry listing both.
 """
 
 import argparse
@@ -13,7 +13,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import cv
-from .calibration import fit_temperature
+from .calibration import fit
+from .data import LABELS
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
 from .recipe import TRAINER, lexicon_and_extras, own_lexicons, recipe, require_corpora, train, training_lines, umsab_pairs
@@ -41,7 +42,7 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
     """Cross-validate and train `language`'s model into `out`; return its manifest entry."""
     chosen = recipe(language)
     result = cv.cross_validate(data_dir, language, chosen, folds, repeats)
-    temperature = fit_temperature(result["rows"], result["truth"])
+    temperature, bias = fit(result["rows"], result["truth"], chosen["class_bias"])
     lexicon_path = out / f"{language}.lexicon.tsv"
     lexicon, extra = lexicon_and_extras(data_dir, language, chosen, lexicon_path)
     pairs = umsab_pairs(data_dir, language) + extra
@@ -52,6 +53,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
                                 *(f"{folder} (lexicon-labelled)" for folder in chosen["silver"]),
                                 *(["sentiment/lexicons/emoji.tsv (each entry alone)"] if chosen["emoji_lines"] else [])],
               "train_lines": len(pairs), "cv": cv.summary(result)}
+    if chosen["class_bias"]:
+        fields["bias"] = {label: round(b, 4) for label, b in zip(LABELS, bias)}
     if lexicon:
         own = [f"sentiment/lexicons/{own.name} (this project)" for own in own_lexicons(language)]
         fields["lexicon"] = entry(lexicon_path, sources=[*chosen["lexicons"], *own], entries=lexicon.entries,

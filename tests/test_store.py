@@ -121,6 +121,16 @@ def test_a_bad_lexicon_weight_is_refused_with_its_reason(make_app, tiny_models, 
     assert ping.status_code == 503 and "lexicon weight" in ping.get_json()["errors"]["en"]
 
 
+@pytest.mark.parametrize("bias", [{"neutral": 6}, {"neutral": "1"}, {"neutral": True}, {"mixed": 0.5}, [0.5]])
+def test_a_bad_class_bias_is_refused_with_its_reason(make_app, tiny_models, tmp_path, bias):
+    source = copy_source(tiny_models, tmp_path)
+    manifest = json.loads((source / "manifest.json").read_text())
+    manifest["models"]["en"]["bias"] = bias
+    (source / "manifest.json").write_text(json.dumps(manifest))
+    ping = make_app(MODEL_SOURCE=str(source)).test_client().get("/ping")
+    assert ping.status_code == 503 and "bias" in ping.get_json()["errors"]["en"]
+
+
 def test_truncated_file_fails_on_size(tiny_models, tmp_path):
     source = copy_source(tiny_models, tmp_path)
     (source / "fr.ftz").write_bytes((tiny_models / "fr.ftz").read_bytes()[:1000])

@@ -1,12 +1,13 @@
 """The training, cross-validation and evaluation pipeline on a tiny corpus in the UMSAB layout."""
 
 import json
+import math
 
 import pytest
 from conftest import TINY_QUANTIZE, TINY_TRAIN, tiny_lines
 
 from sentiment import cv, evaluate, recipe, train
-from sentiment.calibration import expected_calibration_error, fit_temperature, scale
+from sentiment.calibration import calibrate, expected_calibration_error, fit, fit_temperature, log_loss, scale
 from sentiment.lexicon import Lexicon, merge
 from sentiment.model import from_manifest
 from sentiment.store import sha256_of
@@ -53,6 +54,7 @@ def tiny_recipe(monkeypatch):
     monkeypatch.setattr(recipe, "SILVER", {"en": {SILVER: 1}})
     monkeypatch.setattr(recipe, "EMOJI_LINES", set())
     monkeypatch.setattr(recipe, "LEXICON_WEIGHT", {})
+    monkeypatch.setattr(recipe, "CLASS_BIAS", set())
 
 
 def build(corpus, out, *languages):
@@ -78,7 +80,7 @@ def test_training_writes_verified_models_lexicons_and_a_manifest(corpus, tmp_pat
     assert entry["training_data"] == ["umsab/english (train+val)", "unlabelled/en (lexicon-labelled)"]
     assert entry["train_lines"] == len(tiny_lines("en")) + 3  # one silver line of each class
     assert entry["cv"]["macro_f1"] >= 60.0 and entry["cv"]["folds"] == 2
-    assert 0.0 < entry["temperature"]
+    assert 0.0 < entry["temperature"] and "bias" not in entry
     assert not list(out.glob("*.part"))
     model = from_manifest(out, "en", entry)
     assert model.temperature == entry["temperature"] and model.lexicon.polarities["great"] == 1
@@ -235,12 +237,13 @@ def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
 
 def test_cv_candidate_patches_merge_and_drop():
     chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {}, "extra": {"a": None, "b": 10}, "lexicons": ["x"],
-              "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1}
+              "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "class_bias": False}
     patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
     assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"] and patched["silver"] == {}
     assert cv.patched(chosen, {"emoji_lines": True})["emoji_lines"] and not patched["emoji_lines"]
     assert cv.patched(chosen, {"lexicon_weight": 3})["lexicon_weight"] == 3 and patched["lexicon_weight"] == 1
+    assert cv.patched(chosen, {"class_bias": True})["class_bias"] and not patched["class_bias"]
 
 
 def test_temperature_scaling_recovers_calibration():
@@ -252,6 +255,32 @@ def test_temperature_scaling_recovers_calibration():
     assert temperature > 1.0
     assert expected_calibration_error([scale(row, temperature) for row in rows], truth) < 2.0
     assert sum(scale(rows[0], temperature)) == pytest.approx(1.0)
+
+
+def test_class_biases_correct_a_model_that_says_neutral_too_often():
+    # The model leans neutral on rows whose truth is mostly positive: a temperature cannot change its answer, a
+    # class bias can.
+    rows = [[0.1, 0.5, 0.4]] * 10 + [[0.8, 0.1, 0.1]] * 10
+    truth = [2] * 7 + [1] * 3 + [0] * 8 + [1, 2]
+    temperature, zero = fit(rows, truth)
+    assert zero == [0.0, 0.0, 0.0] and temperature == fit_temperature(rows, truth)
+    temperature, bias = fit(rows, truth, bias=True)
+    assert bias[0] == 0.0 and bias[2] > bias[1]
+    biased = calibrate(rows[0], temperature, bias)
+    assert max(range(3), key=biased.__getitem__) == 2 and sum(biased) == pytest.approx(1.0)
+    loss = -sum(math.log(calibrate(row, temperature, bias)[t]) for row, t in zip(rows, truth)) / len(rows)
+    assert loss < log_loss(rows, truth, fit_temperature(rows, truth))
+
+
+def test_a_class_bias_recipe_ships_the_bias_that_its_model_applies(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(recipe, "CLASS_BIAS", {"en"})
+    out = tmp_path / "models"
+    entry = build(corpus, out)["models"]["en"]
+    assert set(entry["bias"]) == {"negative", "neutral", "positive"} and entry["bias"]["negative"] == 0.0
+    model = from_manifest(out, "en", entry)
+    assert model.bias == entry["bias"]
+    shifted = from_manifest(out, "en", {**entry, "bias": {"positive": -5.0}})
+    assert shifted.scores("ok")["Positive"] < model.scores("ok")["Positive"]
 
 
 def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_models, tmp_path, capsys):
