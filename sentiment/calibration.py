@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 
+from .model import MAX_BIAS
+
 # Temperatures searched, log-spaced: below 1 sharpens, above 1 softens.
 TEMPERATURES = [math.exp(i / 50) for i in range(-100, 201)]
 ECE_BINS = 10
@@ -49,7 +51,9 @@ def expected_calibration_error(rows, truth, bins=ECE_BINS):
 
 def fit(rows, truth, bias=False):
     """Return the (temperature, per-class bias) that minimise the log loss of `rows` against `truth`; without
-    `bias`, the temperature alone (biases 0). The first class's bias is 0: softmax only sees their differences."""
+    `bias`, the temperature alone (biases 0). The first class's bias is 0: softmax only sees their differences.
+    Both are kept within what a manifest may hold (TEMPERATURES' range, ±MAX_BIAS): a class that `truth` lacks
+    would push its bias without end."""
     classes = len(rows[0])
     if not bias:
         return fit_temperature(rows, truth), [0.0] * classes
@@ -86,4 +90,6 @@ def fit(rows, truth, bias=False):
         loss, p = new_loss, new_p
         if converged:
             break
-    return float(1.0 / theta[0]), [0.0, *(float(b) for b in theta[1:])]
+    temperature = 1.0 / theta[0] if theta[0] > 0 else TEMPERATURES[-1]
+    return (float(min(max(temperature, TEMPERATURES[0]), TEMPERATURES[-1])),
+            [0.0, *(float(b) for b in np.clip(theta[1:], -MAX_BIAS, MAX_BIAS))])

@@ -7,9 +7,10 @@ import pytest
 from conftest import TINY_QUANTIZE, TINY_TRAIN, tiny_lines
 
 from sentiment import cv, evaluate, recipe, train
-from sentiment.calibration import calibrate, expected_calibration_error, fit, fit_temperature, log_loss, scale
+from sentiment.calibration import (TEMPERATURES, calibrate, expected_calibration_error, fit, fit_temperature,
+                                   log_loss, scale)
 from sentiment.lexicon import Lexicon, merge
-from sentiment.model import from_manifest
+from sentiment.model import MAX_BIAS, from_manifest
 from sentiment.store import sha256_of
 from sentiment.text import normalize
 
@@ -270,6 +271,12 @@ def test_class_biases_correct_a_model_that_says_neutral_too_often():
     assert max(range(3), key=biased.__getitem__) == 2 and sum(biased) == pytest.approx(1.0)
     loss = -sum(math.log(calibrate(row, temperature, bias)[t]) for row, t in zip(rows, truth)) / len(rows)
     assert loss < log_loss(rows, truth, fit_temperature(rows, truth))
+
+
+def test_class_biases_stay_loadable_when_a_class_never_occurs():
+    rows = [[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.3, 0.3, 0.4]] * 5
+    temperature, bias = fit(rows, [0, 1, 1] * 5, bias=True)
+    assert min(TEMPERATURES) <= temperature <= max(TEMPERATURES) and bias[2] == -MAX_BIAS
 
 
 def test_a_class_bias_recipe_ships_the_bias_that_its_model_applies(corpus, tmp_path, monkeypatch):
