@@ -27,7 +27,7 @@ TUNED = {
     "de": {"minn": 0, "maxn": 0},
     "it": {"epoch": 10, "lr": 0.25, "wordNgrams": 1, "minn": 2, "maxn": 5},
     "es": {"epoch": 10, "lr": 0.25, "wordNgrams": 1},
-    "pt": {"lr": 0.25, "wordNgrams": 1, "minn": 2, "maxn": 3},
+    "pt": {"lr": 0.25, "wordNgrams": 1, "minn": 3, "maxn": 5},
     "hi": {"minn": 2, "maxn": 5},
 }
 # Per language: corpora (folders under the data folder) that join its UMSAB train and val splits, each with
