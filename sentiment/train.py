@@ -2,7 +2,8 @@
 
 Per language: cross-validate the recipe (sentiment.recipe) to fit the calibration (a temperature, and class
 biases where the recipe asks) on out-of-fold predictions and to record the model's figures, then train on all
-of UMSAB train+val and the recipe's extra corpora, and write the model, its lexicon and the manifest entry listing both.
+of UMSAB train+val and the recipe's extra corpora, and write the model, its lexicon and the manifest entry
+listing both.
 """
 
 import argparse
