@@ -12,19 +12,17 @@ TEMPERATURES = [math.exp(i / 50) for i in range(-100, 201)]
 ECE_BINS = 10
 
 
-def scale(probabilities, temperature):
-    """Return `probabilities` (one per class) raised to 1/`temperature` and renormalised: softmax(logits / T)."""
-    powered = [p ** (1.0 / temperature) for p in probabilities]
-    total = sum(powered)
-    return [p / total for p in powered]
-
-
 def calibrate(probabilities, temperature, bias):
-    """Return `probabilities` scaled by `temperature`, each class's then weighted by exp(its `bias`), renormalised:
-    softmax(logits / T + bias)."""
+    """Return `probabilities` (one per class) raised to 1/`temperature`, each class's then weighted by exp(its
+    `bias`), renormalised: softmax(logits / T + bias)."""
     powered = [p ** (1.0 / temperature) * math.exp(b) for p, b in zip(probabilities, bias)]
     total = sum(powered)
     return [p / total for p in powered]
+
+
+def scale(probabilities, temperature):
+    """Return `probabilities` scaled by `temperature` alone: softmax(logits / T)."""
+    return calibrate(probabilities, temperature, [0.0] * len(probabilities))
 
 
 def log_loss(rows, truth, temperature):
