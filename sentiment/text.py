@@ -26,6 +26,8 @@ _TOKEN = re.compile(
 
 # The plain words that _TOKEN's second emoticon branch ("d8", "do8": a "D8" face, lower-cased) would split.
 _EMOTICON_WORDS = ("d8", "do8")
+# Marks that end a word ("great!", "film,"): each its own token, none part of an emoticon.
+_CLOSING = ",.!?"
 
 
 def _decode_escape(match):
@@ -64,12 +66,16 @@ def normalize(text):
 def tokenize(text):
     """Return the tokens that _TOKEN finds in `text`, space-separated, a plain word at a time where it can."""
     tokens = []
-    # No token spans a space, so each chunk between spaces is tokenised on its own. Most chunks are one plain
-    # word and so their own token: str.isalnum is exactly _TOKEN's \w without "_", and among such words only
-    # "d8..."/"do8..." start with an emoticon. The others go through the full pattern.
+    # No token spans a space, so each chunk between spaces is tokenised on its own. Most chunks are a plain word,
+    # a plain word and one closing mark, or a masked mention, and so their own tokens: str.isalnum is exactly
+    # _TOKEN's \w without "_", and among such chunks only those starting "d8"/"do8" start with an emoticon. The
+    # others go through the full pattern.
     for chunk in text.split():
-        if chunk.isalnum() and not chunk.startswith(_EMOTICON_WORDS):
+        # Testing the first letter before startswith spares most words startswith's cost.
+        if chunk.isalnum() and (chunk[0] != "d" or not chunk.startswith(_EMOTICON_WORDS)) or chunk == "@user":
             tokens.append(chunk)
+        elif chunk[-1] in _CLOSING and chunk[:-1].isalnum() and not chunk.startswith(_EMOTICON_WORDS):
+            tokens += (chunk[:-1], chunk[-1])
         else:
             tokens += _TOKEN.findall(chunk)
     return " ".join(tokens)

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 
 import pytest
 from bs4 import BeautifulSoup
@@ -374,6 +375,18 @@ def test_debug_mode_cannot_be_switched_on(make_app, monkeypatch):
 def test_languages_that_are_not_iso_codes_refuse_to_start(make_app, languages):
     with pytest.raises(ValueError, match="^LANGUAGES"):
         make_app(LANGUAGES=languages)
+
+
+def test_scores_are_written_to_eight_significant_digits(client):
+    """More digits than float32 (Comprehend's scores) holds cost more to write than the model's answer."""
+    single = post(client, {"text": "Ça va très bien 😀", "language": "fr"}).get_data(as_text=True)
+    rows = client.post("/invocations?language=en", data="good\nbad\n", headers={"Content-Type": "text/csv"})
+    written = re.findall(r'"(?:Positive|Negative|Neutral)": ([^,}]+)', single)
+    written += [score for row in rows.get_data(as_text=True).splitlines() for score in row.split(",")[1:4]]
+    assert len(written) == 9
+    for score in written:
+        digits = score.split("e")[0].replace(".", "").lstrip("0")
+        assert 0 < float(score) < 1 and len(digits) <= 8, score
 
 
 def test_answers_are_written_as_json_dumps_would(client):
