@@ -110,11 +110,11 @@ def summary(result):
 
 
 def patched(chosen, patch):
-    """Return recipe `chosen` with `patch` applied: "train", "extra" and "silver" merged (a cap of 0 drops
-    that folder), "lexicons", "lexicon_weight", "emoji_lines" and "class_bias" replaced."""
+    """Return recipe `chosen` with `patch` applied: "train", "quantize", "extra" and "silver" merged (a cap of 0
+    drops that folder), "lexicons", "lexicon_weight", "emoji_lines" and "class_bias" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
-    return {"train": {**chosen["train"], **patch.get("train", {})}, "quantize": chosen["quantize"],
+    return {"train": {**chosen["train"], **patch.get("train", {})}, "quantize": {**chosen["quantize"], **patch.get("quantize", {})},
             "extra": {folder: cap for folder, cap in extra.items() if cap != 0},
             "lexicons": patch.get("lexicons", chosen["lexicons"]),
             "silver": {folder: cap for folder, cap in silver.items() if cap != 0},

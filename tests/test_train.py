@@ -237,7 +237,7 @@ def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
 
 
 def test_cv_candidate_patches_merge_and_drop():
-    chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {}, "extra": {"a": None, "b": 10}, "lexicons": ["x"],
+    chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {"cutoff": 10, "dsub": 2}, "extra": {"a": None, "b": 10}, "lexicons": ["x"],
               "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "class_bias": False}
     patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
@@ -245,6 +245,8 @@ def test_cv_candidate_patches_merge_and_drop():
     assert cv.patched(chosen, {"emoji_lines": True})["emoji_lines"] and not patched["emoji_lines"]
     assert cv.patched(chosen, {"lexicon_weight": 3})["lexicon_weight"] == 3 and patched["lexicon_weight"] == 1
     assert cv.patched(chosen, {"class_bias": True})["class_bias"] and not patched["class_bias"]
+    assert cv.patched(chosen, {"quantize": {"cutoff": 20}})["quantize"] == {"cutoff": 20, "dsub": 2}
+    assert patched["quantize"] == {"cutoff": 10, "dsub": 2}
 
 
 def test_temperature_scaling_recovers_calibration():
