@@ -114,7 +114,8 @@ def patched(chosen, patch):
     drops that folder), "lexicons", "lexicon_weight", "emoji_lines" and "class_bias" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
-    return {"train": {**chosen["train"], **patch.get("train", {})}, "quantize": {**chosen["quantize"], **patch.get("quantize", {})},
+    return {"train": {**chosen["train"], **patch.get("train", {})},
+            "quantize": {**chosen["quantize"], **patch.get("quantize", {})},
             "extra": {folder: cap for folder, cap in extra.items() if cap != 0},
             "lexicons": patch.get("lexicons", chosen["lexicons"]),
             "silver": {folder: cap for folder, cap in silver.items() if cap != 0},

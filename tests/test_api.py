@@ -378,7 +378,7 @@ def test_languages_that_are_not_iso_codes_refuse_to_start(make_app, languages):
 
 
 def test_scores_are_written_to_eight_significant_digits(client):
-    """More digits than float32 (Comprehend's scores) holds cost more to write than the model's answer."""
+    """Eight digits: more than float32, which Comprehend answers in, holds; at a third of repr's cost."""
     single = post(client, {"text": "Ça va très bien 😀", "language": "fr"}).get_data(as_text=True)
     rows = client.post("/invocations?language=en", data="good\nbad\n", headers={"Content-Type": "text/csv"})
     written = re.findall(r'"(?:Positive|Negative|Neutral)": ([^,}]+)', single)

@@ -237,8 +237,8 @@ def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
 
 
 def test_cv_candidate_patches_merge_and_drop():
-    chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {"cutoff": 10, "dsub": 2}, "extra": {"a": None, "b": 10}, "lexicons": ["x"],
-              "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "class_bias": False}
+    chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {"cutoff": 10, "dsub": 2}, "extra": {"a": None, "b": 10},
+              "lexicons": ["x"], "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "class_bias": False}
     patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
     assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"] and patched["silver"] == {}
