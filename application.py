@@ -363,14 +363,15 @@ def _comprehend(service, operation, body):
     raise ApiError(400, "invalid_request", f"unsupported operation {operation!r}")
 
 
-def _verify_signature(credentials):
-    """Raise the ApiError of a Comprehend request whose SigV4 signature does not verify against `credentials`."""
+def _verify_signature(req, credentials):
+    """Raise the ApiError of a Comprehend request `req` whose SigV4 signature does not verify against
+    `credentials`."""
     headers = {}
-    for name, value in request.headers.items():
+    for name, value in req.headers.items():
         headers.setdefault(name.lower(), []).append(value)
     try:
-        sigv4.verify(credentials, request.method, request.path, request.query_string.decode("latin-1"), headers,
-                     request.get_data(cache=True))
+        sigv4.verify(credentials, req.method, req.path, req.query_string.decode("latin-1"), headers,
+                     req.get_data(cache=True))
     except sigv4.SignatureError as error:
         code = "unauthorized" if error.kind == "UnrecognizedClientException" else "invalid_signature"
         raise ApiError(403, code, error.message) from None
@@ -480,10 +481,11 @@ def create_app(config=None):
     @app.post("/")
     def comprehend():
         """Amazon Comprehend's AWS JSON 1.1 protocol, so that boto3's Comprehend client works unchanged."""
-        target = request.headers.get("X-Amz-Target", "")
+        req = request._get_current_object()  # the object, not the proxy, as in invocations below
+        target = req.headers.get("X-Amz-Target", "")
         try:
             if sigv4_credentials:
-                _verify_signature(sigv4_credentials)
+                _verify_signature(req, sigv4_credentials)
             elif api_keys:
                 raise ApiError(403, "unauthorized", "this endpoint verifies AWS signatures only: API_KEYS are for "
                                "/invocations, and SIGV4_CREDENTIALS is not set")
@@ -491,7 +493,7 @@ def create_app(config=None):
                 raise ApiError(400, "invalid_request", "POST / takes Comprehend requests (X-Amz-Target: "
                                f"{COMPREHEND_TARGET}<Operation>); send JSON to /invocations")
             try:
-                body = _loads(request.get_data(cache=False))
+                body = _loads(req.get_data(cache=False))
             except (ValueError, RecursionError):
                 raise ApiError(400, "invalid_request", "the body is not valid JSON") from None
             status, answer = 200, _comprehend(service, target[len(COMPREHEND_TARGET) :], body)
