@@ -23,8 +23,8 @@ TRAIN = {"epoch": 20, "lr": 0.5, "wordNgrams": 2, "dim": 10, "minn": 4, "maxn": 
 QUANTIZE = {"qnorm": True, "cutoff": 50_000, "retrain": False, "dsub": 2, "thread": 1, "verbose": 0}
 # Per language: fastText settings that differ from TRAIN. Each character n-gram length costs prediction time.
 TUNED = {
-    # English: five times the hash buckets for its word bigrams: it trains on the most lines, so they collide most.
-    "en": {"epoch": 10, "lr": 0.25, "minn": 0, "maxn": 0, "bucket": 1_000_000},
+    # English: word n-grams up to 3, and five times the hash buckets for them: it trains on the most lines.
+    "en": {"epoch": 10, "lr": 0.25, "wordNgrams": 3, "minn": 0, "maxn": 0, "bucket": 1_000_000},
     "de": {"minn": 0, "maxn": 0},
     "it": {"epoch": 10, "lr": 0.25, "wordNgrams": 1, "minn": 2, "maxn": 5},
     "es": {"epoch": 10, "lr": 0.25, "wordNgrams": 1},
