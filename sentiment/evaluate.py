@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .data import LABELS, read_corpus, umsab_folder
 from .languages import UMSAB_FOLDERS
-from .model import LanguageIdentifier, from_manifest, sentiment
+from .model import LanguageIdentifier, from_manifest
 from .text import normalize
 
 EVERYDAY = Path(__file__).with_name("everyday.tsv")
@@ -53,7 +53,7 @@ def letterless_set(path=LETTERLESS):
 def letterless_accuracy(models, rows):
     """Return {language: accuracy (percentage)} of each of `models` on the letterless `rows`."""
     items = [(label, normalize(text)) for label, text in rows]
-    return {language: 100.0 * sum(sentiment(model.scores(tokens)).lower() == label for label, tokens in items)
+    return {language: 100.0 * sum(model.classify(tokens)[0].lower() == label for label, tokens in items)
             / len(items) for language, model in models.items()}
 
 
@@ -74,7 +74,7 @@ def metrics(truth, predicted):
 
 def score(model, texts, labels):
     """Return the metrics of `model` (a SentimentModel) on `texts` against `labels`."""
-    predicted = [sentiment(model.scores(normalize(text))).lower() for text in texts]
+    predicted = [model.classify(normalize(text))[0].lower() for text in texts]
     return metrics(labels, predicted)
 
 
@@ -87,10 +87,10 @@ def everyday_accuracy(models, lid, rows):
             continue
         named = auto = 0
         for label, tokens in items:
-            named += sentiment(models[language].scores(tokens)).lower() == label
+            named += models[language].classify(tokens)[0].lower() == label
             # "en": where the service sends texts without letters, under its default LANGUAGES.
             detected = lid.detect(tokens, default="en") if lid else language
-            auto += detected in models and sentiment(models[detected].scores(tokens)).lower() == label
+            auto += detected in models and models[detected].classify(tokens)[0].lower() == label
         results[language] = (100.0 * named / len(items), 100.0 * auto / len(items))
     return results
 

@@ -45,8 +45,10 @@ class SentimentModel:
         if set(bias) - set(self.labels):
             raise ValueError(f"bias names labels the model lacks: {sorted(set(bias) - set(self.labels))}")
         self.bias = {label: bias.get(label, 0.0) for label in self.labels}
-        # fastText's label -> Comprehend's score key and the bias's factor, so that the hot path only looks them up.
-        self._keys = {LABEL_PREFIX + label: (label.capitalize(), math.exp(self.bias[label])) for label in self.labels}
+        # fastText's label -> Comprehend's score key, the bias's factor and the Sentiment, so that the hot path only
+        # looks them up.
+        self._keys = {LABEL_PREFIX + label: (label.capitalize(), math.exp(self.bias[label]), label.upper())
+                      for label in self.labels}
         self._index = {LABEL_PREFIX + label: LABELS.index(label) for label in self.labels}
 
     def _predict_all(self, tokens):
@@ -60,17 +62,29 @@ class SentimentModel:
         total = sum(row)
         return [p / total for p in row]
 
-    def scores(self, tokens):
-        """Return the calibrated Comprehend SentimentScore of normalised `tokens`: four floats summing to 1."""
+    def classify(self, tokens):
+        """Return the Comprehend Sentiment ("POSITIVE", ...) of normalised `tokens` and their calibrated
+        SentimentScore: four floats summing to 1, the Sentiment's the highest (on a tie, fastText's first)."""
         power = self._power
         keys = self._keys
-        powered = [(keys[label][0], p**power * keys[label][1]) for p, label in self._predict_all(tokens)]
-        # fastText adds 1e-5 to every probability; the rescaling makes the scores sum to exactly 1.
-        total = sum([q for _, q in powered])
         scores = {"Positive": 0.0, "Negative": 0.0, "Neutral": 0.0, "Mixed": 0.0}
-        for key, q in powered:
-            scores[key] = q / total
-        return scores
+        total = best = 0.0
+        # One loop, not comprehensions and max(): this is the hot path.
+        for p, label in self._predict_all(tokens):
+            key, factor, name = keys[label]
+            q = p**power * factor
+            scores[key] = q
+            total += q
+            if q > best:
+                best, top = q, name
+        # fastText adds 1e-5 to every probability; the rescaling makes the scores sum to exactly 1.
+        for key in scores:
+            scores[key] /= total
+        return top, scores
+
+    def scores(self, tokens):
+        """Return the calibrated Comprehend SentimentScore of normalised `tokens`: four floats summing to 1."""
+        return self.classify(tokens)[1]
 
 
 def from_manifest(folder, language, entry):
@@ -127,7 +141,3 @@ def load(folder, name, entry):
         return LanguageIdentifier(Path(folder) / entry["file"])
     return from_manifest(folder, name, entry)
 
-
-def sentiment(scores):
-    """Return the Comprehend Sentiment ("POSITIVE", ...) with the highest score."""
-    return max(scores, key=scores.get).upper()

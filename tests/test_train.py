@@ -109,7 +109,7 @@ def test_emoji_lines_teach_a_model_the_emoji_list_alone(corpus, tmp_path, monkey
     assert entry["train_lines"] == len(tiny_lines("en")) + len(pairs)
     assert entry["training_data"][-1] == "sentiment/lexicons/emoji.tsv (each entry alone)"
     model = from_manifest(out, "en", entry)
-    assert [evaluate.sentiment(model.scores(normalize(text))) for text in ("👍", "🙂", "😡😡", ":(")] == [
+    assert [model.classify(normalize(text))[0] for text in ("👍", "🙂", "😡😡", ":(")] == [
         "POSITIVE", "POSITIVE", "NEGATIVE", "NEGATIVE"]
 
 
@@ -290,6 +290,13 @@ def test_a_class_bias_recipe_ships_the_bias_that_its_model_applies(corpus, tmp_p
     assert model.bias == entry["bias"]
     shifted = from_manifest(out, "en", {**entry, "bias": {"positive": -5.0}})
     assert shifted.scores("ok")["Positive"] < model.scores("ok")["Positive"]
+    # The Sentiment follows the calibrated scores, bias included, not fastText's own ranking.
+    neutral = from_manifest(out, "en", {**entry, "bias": {"negative": -5.0, "neutral": 5.0}})
+    assert neutral.classify("terrible day")[0] == "NEUTRAL" and model.classify("terrible day")[0] == "NEGATIVE"
+    for text in ("ok", "good", "bad", "great movie", "terrible day", "the bus"):
+        for each in (model, shifted, neutral):
+            top, scores = each.classify(normalize(text))
+            assert top == max(scores, key=scores.get).upper() and abs(sum(scores.values()) - 1) < 1e-12
 
 
 def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_models, tmp_path, capsys):
