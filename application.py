@@ -429,8 +429,8 @@ def create_app(config=None):
     app.wsgi_app = AccessLog(app.wsgi_app)
 
     class Request(app.request_class):
-        # Flask's reads MAX_CONTENT_LENGTH through the current_app proxy on every request: a seventh of what
-        # our code costs beyond the bare route (bench/instructions.py). The setting is fixed at start-up.
+        # Flask's reads MAX_CONTENT_LENGTH through the current_app proxy on every request that reads a body, about
+        # 13,000 instructions (bench/instructions.py); the setting is fixed at start-up.
         max_content_length = app.config["MAX_CONTENT_LENGTH"]
 
     app.request_class = Request
