@@ -244,6 +244,21 @@ def test_bad_requests_are_400_with_a_json_error(client, body, code):
 def test_body_over_the_limit_is_413(make_app):
     client = make_app(MAX_CONTENT_LENGTH=1000).test_client()
     assert_error(post(client, {"text": "x" * 2000}), 413, "request_entity_too_large")
+    assert post(client, {"text": "x" * 900}).status_code == 200
+    # The limit is the app's own: another app's does not change it.
+    assert post(make_app(MAX_CONTENT_LENGTH=100).test_client(), {"text": "x" * 200}).status_code == 413
+    assert post(client, {"text": "x" * 900}).status_code == 200
+
+
+def test_no_request_opens_a_session(make_app):
+    app = make_app()
+    client = app.test_client()
+    for response in (client.get("/"), client.get("/ping"), post(client, {"text": "good"})):
+        assert "Set-Cookie" not in response.headers
+    with app.test_request_context("/"):
+        from flask import session
+        with pytest.raises(RuntimeError, match="session is unavailable"):
+            session["user"] = "someone"
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
