@@ -64,7 +64,8 @@ class SentimentModel:
 
     def classify(self, tokens):
         """Return the Comprehend Sentiment ("POSITIVE", ...) of normalised `tokens` and their calibrated
-        SentimentScore: four floats summing to 1, the Sentiment's the highest (on a tie, fastText's first)."""
+        SentimentScore: four floats summing to 1, of which the Sentiment's is the highest (on a tie, the first in
+        fastText's ranking)."""
         power = self._power
         keys = self._keys
         scores = {"Positive": 0.0, "Negative": 0.0, "Neutral": 0.0, "Mixed": 0.0}
