@@ -338,7 +338,7 @@ def main():
               "| worker | runs with a worker idle (≥ 90/10 CPU split) | CPU splits, % |", "|---|---|---|"]
     lines += [f"| {name} | {idle} of {len(shares)} | {', '.join(shares)} |" for name, (idle, shares) in balance.items()]
     lines += ["", "## Instructions per request (valgrind cachegrind, English, no server)\n",
-              "| app | one short tweet | vs ceiling | the first 100 English tweets, each once | vs ceiling |",
+              "| app | one short tweet | vs ceiling | 100 of the benchmark's English tweets, in turn | vs ceiling |",
               "|---|---|---|---|---|"]
     ceiling_counts = instructions["ceiling: bare Flask"]
     lines += [f"| {name} | {one:,} | {one / ceiling_counts[0]:.2f}x | {mixed:,} | {mixed / ceiling_counts[1]:.2f}x |"
