@@ -45,13 +45,15 @@ def test_output_is_one_line_of_single_spaced_tokens():
 
 
 # Characters that decide token boundaries: emoticon parts, word joiners, marks, digits, spaces, controls.
-TRICKY = "ad8o3_'’:;=<>()[]/\\|{}@#!?,-*. \t\n\x00\x1f\u00a0\u2028\u0301\u0900\u093f\u200c\u200d\ufe0f²½٣éß😀🏽"
+TRICKY = "ad8o3_'’:;=<>()[]/\\|{}@#!?,-*.\"&…« \t\n\x00\x1f\u00a0\u2028\u0301\u0900\u093f\u200c\u200d\ufe0f²½٣éß😀🏽"
 
 
 def test_tokenize_finds_the_full_patterns_tokens():
     """The plain-word shortcut gives the same tokens as the full pattern over the whole text."""
     rng = random.Random(0)
-    texts = ["d8 do8 d8x ado8 d: d8. d8x, do. x_y ²³ ½ ٣ @user @users @user!", "ｄ８ do", *(ROOT / "sentiment" / "everyday.tsv").read_text(encoding="utf-8").splitlines(),
+    texts = ["d8 do8 d8x ado8 d: d8. d8x, do. x_y ²³ ½ ٣ @user @users @user!", "ｄ８ do",
+             '"d8 #d8 (great!) "hello" ...!!! #monday, «oui» d8… &amp; a"b #_x #:( ":) "8) x.d8 (8 #é\u0301',
+             *(ROOT / "sentiment" / "everyday.tsv").read_text(encoding="utf-8").splitlines(),
              *(ROOT / "bench" / "sample.txt").read_text(encoding="utf-8").splitlines()]
     texts += ["".join(rng.choice(TRICKY) for _ in range(rng.randrange(1, 40))) for _ in range(20_000)]
     for text in texts:
