@@ -6,6 +6,7 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import session
 
 import application
 
@@ -256,7 +257,6 @@ def test_no_request_opens_a_session(make_app):
     for response in (client.get("/"), client.get("/ping"), post(client, {"text": "good"})):
         assert "Set-Cookie" not in response.headers
     with app.test_request_context("/"):
-        from flask import session
         with pytest.raises(RuntimeError, match="session is unavailable"):
             session["user"] = "someone"
 
