@@ -12,6 +12,7 @@ import random
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -212,6 +213,23 @@ def accept_balance(bodies, runs=20, connections=16, duration=1):
     return result
 
 
+def alternated(bodies, rounds=6, connections=64, duration=3):
+    """Our requests/s as a share of the ceiling's, both servers up and loaded in turn (the order swapped every
+    round), so that a slow spell of the shared machine falls on both: each round's share, in order."""
+    servers = {}
+    for app in ("bench.bare:app", "application:application"):
+        port = free_port()
+        servers[app] = port, start(app, port)[0]
+    shares = []
+    for round_ in range(rounds):
+        order = list(servers) if round_ % 2 == 0 else list(reversed(servers))
+        rps = {app: wrk(servers[app][0], bodies, connections, duration, servers[app][1])["rps"] for app in order}
+        shares.append(rps["application:application"] / rps["bench.bare:app"])
+    for _, master in servers.values():
+        stop(master)
+    return shares
+
+
 def worker_memory(master):
     """Resident and proportional set size (MB) of each gunicorn worker of `master`."""
     children = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout.split()
@@ -308,6 +326,7 @@ def main():
     stop(ours)
 
     balance = accept_balance(explicit)
+    paired = alternated(explicit)
     local = in_process(pairs)
     cold = cold_starts()
     english_texts = [text for lang, text in pairs if lang == "en"]
@@ -328,6 +347,9 @@ def main():
     for name, points in rows.items():
         lines += [f"| {name} | {c} | {p['rps']:,.0f} | {p['p50']:.2f} | {p['p99']:.2f} | {p['cpu']} |"
                   for c, p in zip(CONCURRENCIES, points)]
+    lines += ["", f"Alternated: the ceiling and ours (explicit language) both up, each loaded in turn for 3 s at 64 "
+              f"connections, {len(paired)} rounds; our share of the ceiling's requests/s, round by round: "
+              f"{', '.join(f'{share:.0%}' for share in paired)}; median {statistics.median(paired):.0%}."]
     lines += ["", "## Batch, 1,000 texts per request\n",
               "| texts | connections | texts/s | p50 ms | p99 ms | CPU share of the two workers, % |",
               "|---|---|---|---|---|---|"]
@@ -359,6 +381,8 @@ def main():
     lines += [f"| worker {i + 1} after the runs above ({served * args.duration:,.0f} requests): RSS / PSS "
               f"| {rss} MB / {pss} MB |" for i, (rss, pss) in enumerate(memory)]
     ratios = [f"single text, explicit language: {best['ours: explicit language'] / ceiling:.0%} of the ceiling",
+              f"single text, explicit language, alternated with the ceiling: median {statistics.median(paired):.0%} "
+              f"({min(paired):.0%}–{max(paired):.0%} over {len(paired)} rounds)",
               f"single text, English tweets named: {best['ours: English tweets, named'] / ceiling:.0%} of the ceiling",
               f"single text, auto-detect: {best['ours: auto-detect'] / ceiling:.0%} of the ceiling",
               f"batch, auto-detect: {max(p['rps'] for p in batch) * 1000:,.0f} texts/s",
