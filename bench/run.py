@@ -33,6 +33,7 @@ from bench.instructions import per_request as instructions_per_request  # noqa: 
 
 CONCURRENCIES = (1, 4, 16, 64)
 BATCH_CONCURRENCIES = (1, 2, 4)
+ALTERNATED_CONNECTIONS, ALTERNATED_SECONDS = 64, 3  # each round of alternated()
 SERVE = ["gunicorn", "--config", "gunicorn.conf.py"]
 
 
@@ -213,7 +214,7 @@ def accept_balance(bodies, runs=20, connections=16, duration=1):
     return result
 
 
-def alternated(bodies, rounds=6, connections=64, duration=3):
+def alternated(bodies, rounds=6, connections=ALTERNATED_CONNECTIONS, duration=ALTERNATED_SECONDS):
     """Our requests/s as a share of the ceiling's, both servers up and loaded in turn (the order swapped every
     round), so that a slow spell of the shared machine falls on both: each round's share, in order."""
     servers = {}
@@ -347,8 +348,8 @@ def main():
     for name, points in rows.items():
         lines += [f"| {name} | {c} | {p['rps']:,.0f} | {p['p50']:.2f} | {p['p99']:.2f} | {p['cpu']} |"
                   for c, p in zip(CONCURRENCIES, points)]
-    lines += ["", f"Alternated: the ceiling and ours (explicit language) both up, each loaded in turn for 3 s at 64 "
-              f"connections, {len(paired)} rounds; our share of the ceiling's requests/s, round by round: "
+    lines += ["", f"Alternated: the ceiling and ours (explicit language) both up, each loaded in turn for "
+              f"{ALTERNATED_SECONDS} s at {ALTERNATED_CONNECTIONS} connections, {len(paired)} rounds; our share of the ceiling's requests/s, round by round: "
               f"{', '.join(f'{share:.0%}' for share in paired)}; median {statistics.median(paired):.0%}."]
     lines += ["", "## Batch, 1,000 texts per request\n",
               "| texts | connections | texts/s | p50 ms | p99 ms | CPU share of the two workers, % |",
