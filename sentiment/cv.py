@@ -43,7 +43,8 @@ def fold_of(labels, folds, repeat):
 def _fit_and_predict(job):
     """Train one fold's model and return its probabilities on the held-out texts and the everyday texts."""
     train_pairs, held_out, everyday, chosen, lexicon_path, language = job
-    lexicon = Lexicon.load(lexicon_path, language, chosen["lexicon_weight"]) if lexicon_path else None
+    lexicon = (Lexicon.load(lexicon_path, language, chosen["lexicon_weight"], chosen["drop_negated"])
+               if lexicon_path else None)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.ftz"
         recipes.train(recipes.training_lines(train_pairs, lexicon), path, chosen["train"], chosen["quantize"])
@@ -111,7 +112,7 @@ def summary(result):
 
 def patched(chosen, patch):
     """Return recipe `chosen` with `patch` applied: "train", "quantize", "extra" and "silver" merged (a cap of 0
-    drops that folder), "lexicons", "lexicon_weight", "emoji_lines" and "class_bias" replaced."""
+    drops that folder), "lexicons", "lexicon_weight", "drop_negated", "emoji_lines" and "class_bias" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})},
@@ -121,6 +122,7 @@ def patched(chosen, patch):
             "silver": {folder: cap for folder, cap in silver.items() if cap != 0},
             "emoji_lines": patch.get("emoji_lines", chosen["emoji_lines"]),
             "lexicon_weight": patch.get("lexicon_weight", chosen["lexicon_weight"]),
+            "drop_negated": patch.get("drop_negated", chosen["drop_negated"]),
             "class_bias": patch.get("class_bias", chosen["class_bias"])}
 
 
@@ -137,7 +139,7 @@ def main(argv=None):
     parser.add_argument("--candidate", type=json.loads, default=None,
                         help='recipe change as JSON, for every language ({"train": {"epoch": 5}, "extra": '
                              '{"extra/es/tass2012-general-train": 1000}, "lexicons": [...], "lexicon_weight": 3, '
-                             '"emoji_lines": true, "class_bias": true}) or per language ({"es": {...}})')
+                             '"drop_negated": true, "emoji_lines": true, "class_bias": true}) or per language ({"es": {...}})')
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--repeats", type=int, default=REPEATS)
     args = parser.parse_args(argv)

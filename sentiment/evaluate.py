@@ -13,6 +13,8 @@ from .text import normalize
 EVERYDAY = Path(__file__).with_name("everyday.tsv")
 # A second set, written after the models it first measured, for measuring only (models/README.md).
 EVERYDAY_CHECK = Path(__file__).with_name("everyday-check.tsv")
+# Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
+NEGATION = Path(__file__).with_name("negation.tsv")
 # Texts without a letter: a sentiment model answers them whatever language is named.
 LETTERLESS = Path(__file__).with_name("letterless.tsv")
 # Macro-F1 on the UMSAB test split published in the XLM-T paper (fastText, XLM-R), for comparison.
@@ -127,8 +129,8 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (both sets), their accuracy on texts
-    without a letter, and their table on --data's --split."""
+    """Print the everyday-sentence tables of the models in --models (both sets and the negation set), their
+    accuracy on texts without a letter, and their table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
     parser.add_argument("--data", help="folder holding umsab/<language>/<split>_*.txt (held-out data)")
@@ -138,6 +140,8 @@ def main(argv=None):
     print(everyday_table(everyday_accuracy(models, lid, everyday_set())))
     print(f"\nThe second set ({EVERYDAY_CHECK.name}), for measuring only:\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(EVERYDAY_CHECK))))
+    print(f"\nNegated sentiment words ({NEGATION.name}):\n")
+    print(everyday_table(everyday_accuracy(models, lid, everyday_set(NEGATION))))
     print(f"\nTexts without a letter ({LETTERLESS.name}), each language's model:\n")
     accuracy = letterless_accuracy(models, letterless_set())
     print("\n".join(["| language | accuracy |", "|---|---|", *(f"| {k} | {v:.1f} |" for k, v in accuracy.items())]))

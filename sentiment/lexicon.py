@@ -31,11 +31,13 @@ NEGATOR = 0
 
 class Lexicon:
     """A word -> polarity (+1 or -1) map of one language, with that language's negators; its feature tokens
-    are written `weight` times (fastText averages the tokens of a line, so more copies weigh more)."""
+    are written `weight` times (fastText averages the tokens of a line, so more copies weigh more), and with
+    `drop_negated` a negated lexicon word and its negator leave the line, their flipped polarity counted."""
 
-    def __init__(self, polarities, language, weight=1):
+    def __init__(self, polarities, language, weight=1, drop_negated=False):
         self.entries = len(polarities)
         self.weight = weight
+        self.drop_negated = drop_negated
         self._fold = language in ACCENTLESS
         # Negators share the map (as NEGATOR) so that each token costs one lookup; "’" spellings too.
         negators = [fold(word, language) for word in NEGATORS.get(language, "").split()]
@@ -46,7 +48,7 @@ class Lexicon:
                           for p in range(MAX_BUCKET + 1)]
 
     @classmethod
-    def load(cls, path, language, weight=1):
+    def load(cls, path, language, weight=1, drop_negated=False):
         """Read a `word<TAB>1|-1` file (as `merge` writes it)."""
         polarities = {}
         with open(path, encoding="utf-8") as f:
@@ -55,22 +57,29 @@ class Lexicon:
                 if not word or polarity not in POLARITY:
                     raise ValueError(f"{path}:{number}: expected word<TAB>1 or -1")
                 polarities[word] = POLARITY[polarity]
-        return cls(polarities, language, weight)
+        return cls(polarities, language, weight, drop_negated)
 
-    def features(self, tokens):
-        """Return the feature tokens of normalised `tokens` (with a leading space): bucketed `counts`, `weight`
-        times."""
-        positive, negative = self.counts(tokens)
-        return self._features[min(positive, MAX_BUCKET)][min(negative, MAX_BUCKET)]
+    def line(self, tokens):
+        """Return the line a model reads for normalised `tokens`: them (less the negated words and their
+        negators, with `drop_negated`) and their feature tokens: the bucketed `counts`, `weight` times."""
+        positive, negative, negated = self._scan(tokens)
+        if negated and self.drop_negated:
+            tokens = " ".join(token for index, token in enumerate(tokens.split(" ")) if index not in negated)
+        return tokens + self._features[min(positive, MAX_BUCKET)][min(negative, MAX_BUCKET)]
 
     def counts(self, tokens):
         """Return the numbers of positive and negative lexicon words in normalised `tokens`, a word's
         polarity flipped when a negator comes just before it."""
+        return self._scan(tokens)[:2]
+
+    def _scan(self, tokens):
+        """Return `counts` and the positions of the flipped words and their negators."""
         positive = negative = 0
         since_negator = NEGATION_WINDOW + 1
+        negated = []
         get = self.polarities.get
         fold_accents = self._fold
-        for token in tokens.split(" "):
+        for index, token in enumerate(tokens.split(" ")):
             polarity = get(token)
             # Folding only the tokens that miss and have accents costs less than folding the whole text.
             if polarity is None and fold_accents and not token.isascii():
@@ -79,16 +88,17 @@ class Lexicon:
                 since_negator += 1
                 continue
             if polarity == NEGATOR:
-                since_negator = 0
+                since_negator, negator = 0, index
                 continue
             if since_negator < NEGATION_WINDOW:
                 polarity = -polarity
+                negated += (negator, index)
             since_negator += 1
             if polarity > 0:
                 positive += 1
             else:
                 negative += 1
-        return positive, negative
+        return positive, negative, negated
 
 
 # Inflected forms added for each lexicon word that lacks them, as (ending, replacements): the lexicons list

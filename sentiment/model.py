@@ -27,7 +27,7 @@ def _load(path):
 
 def model_input(tokens, lexicon):
     """Return the line a sentiment model reads for normalised `tokens`: them and their lexicon features."""
-    return tokens + lexicon.features(tokens) if lexicon else tokens
+    return lexicon.line(tokens) if lexicon else tokens
 
 
 class SentimentModel:
@@ -98,7 +98,10 @@ def from_manifest(folder, language, entry):
         weight = lexicon.get("weight", 1)
         if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= MAX_LEXICON_WEIGHT:
             raise ValueError(f"lexicon weight {weight!r} is not a whole number from 1 to {MAX_LEXICON_WEIGHT}")
-        lexicon = Lexicon.load(Path(folder) / Path(lexicon["file"]).name, language, weight)
+        drop_negated = lexicon.get("drop_negated", False)
+        if not isinstance(drop_negated, bool):
+            raise ValueError(f"lexicon drop_negated {drop_negated!r} is not true or false")
+        lexicon = Lexicon.load(Path(folder) / Path(lexicon["file"]).name, language, weight, drop_negated)
     bias = entry.get("bias", {})
     if not isinstance(bias, dict) or not all(
             not isinstance(b, bool) and isinstance(b, (int, float)) and abs(b) <= MAX_BIAS for b in bias.values()):

@@ -67,6 +67,10 @@ SILVER = {"en": {"unlabelled/en": 100}, "fr": {"unlabelled/fr": 100}, "de": {"un
 # Per language: how many times the lexicon's feature tokens are written (1 if not listed). Spanish tweets
 # taught its model to trust its noisy lexicon little, and plain sentences then follow their tweet-words.
 LEXICON_WEIGHT = {"es": 3}
+# Languages whose model reads a negated lexicon word ("not bad", "pas mal") as its flipped count alone: the
+# negator and the word leave the line, so that the tweets' weights for "not" and "bad" no longer outvote the
+# count. Those with a word lexicon (Arabic and Hindi have emoji only).
+NEGATED_DROPPED = {"en", "fr", "de", "it", "es", "pt"}
 # Languages whose training lines include each entry of this project's emoji list (emoji.tsv: emoji and
 # emoticons) alone, labelled with its polarity: their tweets left "👍" or "🙂" alone NEUTRAL.
 EMOJI_LINES = {"en", "es"}
@@ -77,12 +81,14 @@ CLASS_BIAS = {"it"}
 
 
 def recipe(language):
-    """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources and weight, silver
-    folders, whether it learns the emoji list as lines of their own and whether its calibration has class biases."""
+    """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources, weight and whether
+    negated words are dropped, silver folders, whether it learns the emoji list as lines of their own and whether
+    its calibration has class biases."""
     return {"train": {**TRAIN, **TUNED.get(language, {})}, "quantize": QUANTIZE,
             "extra": EXTRA.get(language, {}), "lexicons": LEXICONS.get(language, []),
             "silver": SILVER.get(language, {}), "emoji_lines": language in EMOJI_LINES,
-            "lexicon_weight": LEXICON_WEIGHT.get(language, 1), "class_bias": language in CLASS_BIAS}
+            "lexicon_weight": LEXICON_WEIGHT.get(language, 1), "drop_negated": language in NEGATED_DROPPED,
+            "class_bias": language in CLASS_BIAS}
 
 
 def missing_corpora(data_dir, languages, recipes=None):
@@ -169,19 +175,20 @@ def own_lexicons(language):
     return [path for path in paths if path.exists()]
 
 
-def build_lexicon(data_dir, language, sources, path, weight=1):
+def build_lexicon(data_dir, language, sources, path, weight=1, drop_negated=False):
     """Merge the lexicon `sources` of a recipe, then `own_lexicons`, with `language`'s inflected forms, into
     `path`; return the Lexicon (its features `weight` times), or None when the recipe names no sources."""
     if not sources:
         return None
     merge([Path(data_dir) / source for source in sources], path, language, own_lexicons(language))
-    return Lexicon.load(path, language, weight)
+    return Lexicon.load(path, language, weight, drop_negated)
 
 
 def lexicon_and_extras(data_dir, language, chosen, path):
     """Build recipe `chosen`'s lexicon into `path`; return it (or None) and the (text, label) pairs its extra
     corpora, silver folders and emoji lines add to the UMSAB lines."""
-    lexicon = build_lexicon(data_dir, language, chosen["lexicons"], path, chosen["lexicon_weight"])
+    lexicon = build_lexicon(data_dir, language, chosen["lexicons"], path, chosen["lexicon_weight"],
+                            chosen["drop_negated"])
     pairs = extra_pairs(data_dir, chosen["extra"]) + silver_pairs(data_dir, chosen["silver"], lexicon)
     return lexicon, pairs + (emoji_pairs() if chosen["emoji_lines"] else [])
 

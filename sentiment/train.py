@@ -59,7 +59,7 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
     if lexicon:
         own = [f"sentiment/lexicons/{own.name} (this project)" for own in own_lexicons(language)]
         fields["lexicon"] = entry(lexicon_path, sources=[*chosen["lexicons"], *own], entries=lexicon.entries,
-                                  weight=lexicon.weight)
+                                  weight=lexicon.weight, drop_negated=lexicon.drop_negated)
     return entry(path, **fields, version=datetime.date.today().isoformat())
 
 

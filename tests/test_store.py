@@ -111,14 +111,15 @@ def test_a_bad_temperature_is_refused_with_its_reason(make_app, tiny_models, tmp
     assert client.post("/invocations", json={"text": "c'est génial", "language": "fr"}).status_code == 200
 
 
-@pytest.mark.parametrize("weight", [0, 11, 2.5, "3", None, True])
-def test_a_bad_lexicon_weight_is_refused_with_its_reason(make_app, tiny_models, tmp_path, weight):
+@pytest.mark.parametrize("field, value", [*(("weight", weight) for weight in (0, 11, 2.5, "3", None, True)),
+                                          *(("drop_negated", flag) for flag in (1, "true", None))])
+def test_a_bad_lexicon_setting_is_refused_with_its_reason(make_app, tiny_models, tmp_path, field, value):
     source = copy_source(tiny_models, tmp_path)
     manifest = json.loads((source / "manifest.json").read_text())
-    manifest["models"]["en"]["lexicon"]["weight"] = weight
+    manifest["models"]["en"]["lexicon"][field] = value
     (source / "manifest.json").write_text(json.dumps(manifest))
     ping = make_app(MODEL_SOURCE=str(source)).test_client().get("/ping")
-    assert ping.status_code == 503 and "lexicon weight" in ping.get_json()["errors"]["en"]
+    assert ping.status_code == 503 and f"lexicon {field}" in ping.get_json()["errors"]["en"]
 
 
 @pytest.mark.parametrize("bias", [{"neutral": 6}, {"neutral": "1"}, {"neutral": True}, {"mixed": 0.5}, [0.5]])

@@ -113,13 +113,15 @@ def test_emoji_lines_teach_a_model_the_emoji_list_alone(corpus, tmp_path, monkey
         "POSITIVE", "POSITIVE", "NEGATIVE", "NEGATIVE"]
 
 
-def test_a_recipes_lexicon_weight_reaches_the_manifest_and_the_loaded_model(corpus, tmp_path, monkeypatch):
+def test_a_recipes_lexicon_weight_and_dropped_negations_reach_the_manifest_and_the_loaded_model(
+        corpus, tmp_path, monkeypatch):
     monkeypatch.setattr(recipe, "LEXICON_WEIGHT", {"en": 3})
+    monkeypatch.setattr(recipe, "NEGATED_DROPPED", {"en"})
     out = tmp_path / "models"
     entry = build(corpus, out)["models"]["en"]
-    assert entry["lexicon"]["weight"] == 3
+    assert entry["lexicon"]["weight"] == 3 and entry["lexicon"]["drop_negated"] is True
     model = from_manifest(out, "en", entry)
-    assert model.lexicon.features("great") == " lexpos1 lexneg0" * 3
+    assert model.lexicon.line("great , not bad") == "great ," + " lexpos2 lexneg0" * 3
 
 
 def test_inflected_forms_and_folded_accents_join_the_lexicon(tmp_path):
@@ -157,25 +159,29 @@ def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
         recipe.silver_pairs(corpus, {SILVER: 1}, None)
 
 
-@pytest.mark.parametrize("text, features", [
-    ("this is great", " lexpos1 lexneg0"),
-    ("not bad at all", " lexpos1 lexneg0"),
-    ("i don't love it", " lexpos0 lexneg1"),
-    ("not that it was much of a great day", " lexpos1 lexneg0"),  # beyond the negation window
-    ("great great great great love", " lexpos3 lexneg0"),
-    ("bad and great", " lexpos1 lexneg1"),
-    ("the bus leaves at eight", " lexpos0 lexneg0"),
+@pytest.mark.parametrize("text, features, without_negated", [
+    ("this is great", " lexpos1 lexneg0", "this is great"),
+    ("not bad at all", " lexpos1 lexneg0", "at all"),
+    ("i don't love it", " lexpos0 lexneg1", "i it"),
+    ("not great , not bad", " lexpos1 lexneg1", ","),
+    ("not that it was much of a great day", " lexpos1 lexneg0",  # beyond the negation window
+     "not that it was much of a great day"),
+    ("great great great great love", " lexpos3 lexneg0", "great great great great love"),
+    ("bad and great", " lexpos1 lexneg1", "bad and great"),
+    ("the bus leaves at eight", " lexpos0 lexneg0", "the bus leaves at eight"),
 ])
-def test_lexicon_features_count_hits_and_flip_negated_ones(text, features):
-    lexicon = Lexicon({"great": 1, "love": 1, "bad": -1}, "en")
-    assert lexicon.features(normalize(text)) == features
+def test_lexicon_features_count_hits_and_flip_negated_ones(text, features, without_negated):
+    polarities = {"great": 1, "love": 1, "bad": -1}
+    tokens = normalize(text)
+    assert Lexicon(polarities, "en").line(tokens) == tokens + features
+    assert Lexicon(polarities, "en", drop_negated=True).line(tokens) == without_negated + features
 
 
 def test_a_lexicon_weight_writes_its_features_that_many_times(tmp_path):
     lexicon = Lexicon({"great": 1, "bad": -1}, "en", weight=3)
-    assert lexicon.features(normalize("great, not bad")) == " lexpos2 lexneg0" * 3
+    assert lexicon.line(normalize("great, not bad")) == "great , not bad" + " lexpos2 lexneg0" * 3
     (tmp_path / "en.tsv").write_text("great\t1\n", encoding="utf-8")
-    assert Lexicon.load(tmp_path / "en.tsv", "en", 2).features("great") == " lexpos1 lexneg0 lexpos1 lexneg0"
+    assert Lexicon.load(tmp_path / "en.tsv", "en", 2).line("great") == "great lexpos1 lexneg0 lexpos1 lexneg0"
 
 
 def test_a_malformed_lexicon_does_not_load(tmp_path):
@@ -238,12 +244,14 @@ def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
 
 def test_cv_candidate_patches_merge_and_drop():
     chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {"cutoff": 10, "dsub": 2}, "extra": {"a": None, "b": 10},
-              "lexicons": ["x"], "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "class_bias": False}
+              "lexicons": ["x"], "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "drop_negated": False,
+              "class_bias": False}
     patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
     assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"] and patched["silver"] == {}
     assert cv.patched(chosen, {"emoji_lines": True})["emoji_lines"] and not patched["emoji_lines"]
     assert cv.patched(chosen, {"lexicon_weight": 3})["lexicon_weight"] == 3 and patched["lexicon_weight"] == 1
+    assert cv.patched(chosen, {"drop_negated": True})["drop_negated"] and not patched["drop_negated"]
     assert cv.patched(chosen, {"class_bias": True})["class_bias"] and not patched["class_bias"]
     assert cv.patched(chosen, {"quantize": {"cutoff": 20}})["quantize"] == {"cutoff": 20, "dsub": 2}
     assert patched["quantize"] == {"cutoff": 10, "dsub": 2}
@@ -304,7 +312,8 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 2 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 3 and "The second set (everyday-check.tsv)" in out
+    assert "Negated sentiment words (negation.tsv)" in out
     with pytest.raises(SystemExit):  # no French val split in this data folder
         evaluate.main(["--models", str(tiny_models), "--data", str(corpus), "--split", "val"])
     assert "no val split for fr" in capsys.readouterr().err
