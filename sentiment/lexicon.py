@@ -12,13 +12,16 @@ NEGATORS = {
           "aren't weren't won't wouldn't shouldn't couldn't haven't hasn't hadn't ain't dont doesnt didnt isnt",
     "fr": "pas jamais rien aucun aucune ni sans guère",
     "de": "nicht kein keine keinen keinem keiner keines nie niemals nichts ohne weder",
-    "it": "non mai niente nulla nessuno nessuna né senza",
+    "it": "non mai niente nulla nessun nessuno nessuna né senza",
     "es": "no nunca jamás nada nadie ningún ninguno ninguna ni sin tampoco",
     "pt": "não nunca jamais nada nenhum nenhuma nem sem",
     "ar": "لا لم لن ليس ما غير بدون",
     "hi": "नहीं न मत बिना nahi nahin na mat",
 }
 NEGATION_WINDOW = 3
+# Marks that end a negation's reach before its window does: "no problem, happy to help" negates "problem"
+# alone.
+SCOPE_ENDS = ", . ! ? ; :"
 # Languages whose lexicon is written without accents (LeIA: "horrivel" for "horrível"): its words and the
 # text's tokens are both looked up with accents folded.
 ACCENTLESS = frozenset({"pt"})
@@ -27,6 +30,7 @@ _FOLD = str.maketrans("áàâãäéèêëíìîïóòôõöúùûüç", "aaaaaee
 MAX_BUCKET = 3
 POLARITY = {"1": 1, "-1": -1}
 NEGATOR = 0
+SCOPE_END = 2
 
 
 class Lexicon:
@@ -39,10 +43,12 @@ class Lexicon:
         self.weight = weight
         self.drop_negated = drop_negated
         self._fold = language in ACCENTLESS
-        # Negators share the map (as NEGATOR) so that each token costs one lookup; "’" spellings too.
+        # Negators and the marks that end their reach share the map (as NEGATOR, SCOPE_END) so that each token
+        # costs one lookup; "’" spellings too.
         negators = [fold(word, language) for word in NEGATORS.get(language, "").split()]
         negators += [word.replace("'", "’") for word in negators if "'" in word]
-        self.polarities = {**polarities, **dict.fromkeys(negators, NEGATOR)}
+        self.polarities = {**polarities, **dict.fromkeys(negators, NEGATOR),
+                           **dict.fromkeys(SCOPE_ENDS.split(), SCOPE_END)}
         # Every feature string, built once: the hot path only indexes this table.
         self._features = [[f" lexpos{p} lexneg{n}" * weight for n in range(MAX_BUCKET + 1)]
                           for p in range(MAX_BUCKET + 1)]
@@ -69,7 +75,7 @@ class Lexicon:
 
     def counts(self, tokens):
         """Return the numbers of positive and negative lexicon words in normalised `tokens`, a word's
-        polarity flipped when a negator comes just before it."""
+        polarity flipped when a negator comes just before it in the same clause."""
         return self._scan(tokens)[:2]
 
     def _scan(self, tokens):
@@ -89,6 +95,9 @@ class Lexicon:
                 continue
             if polarity == NEGATOR:
                 since_negator, negator = 0, index
+                continue
+            if polarity == SCOPE_END:
+                since_negator = NEGATION_WINDOW
                 continue
             if since_negator < NEGATION_WINDOW:
                 polarity = -polarity

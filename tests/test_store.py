@@ -364,10 +364,11 @@ def test_a_relisted_broken_model_is_refused_and_the_others_serve(make_app, tiny_
     client = make_app(MODEL_SOURCE=str(source)).test_client()
     ping = client.get("/ping")
     assert ping.status_code == 503 and list(ping.get_json()["errors"]) == ["en"]
-    # Which of the two depends on the fastText build: the full one divides by zero on the 8-byte file.
+    # How it fails depends on the fastText build and on what the heap held: the 8-byte file leaves the sizes it
+    # reads uninitialised (a division by zero, a MemoryError, a std::length_error).
     error = ping.get_json()["errors"]["en"]
     assert error == "en.ftz crashed fastText (SIGFPE) on a test text" or \
-        error.startswith("en.ftz failed on a test text: MemoryError")
+        error.startswith(("en.ftz failed on a test text: MemoryError", "en.ftz failed on a test text: ValueError"))
     assert client.post("/invocations", json={"text": "c'est génial", "language": "fr"}).status_code == 200
     assert client.post("/invocations", json={"text": "great", "language": "en"}).status_code == 503
 

@@ -168,10 +168,11 @@ def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
      "not that it was much of a great day"),
     ("great great great great love", " lexpos3 lexneg0", "great great great great love"),
     ("bad and great", " lexpos1 lexneg1", "bad and great"),
+    ("no problem, happy to help", " lexpos2 lexneg0", ", happy to help"),  # the comma ends the negation
     ("the bus leaves at eight", " lexpos0 lexneg0", "the bus leaves at eight"),
 ])
 def test_lexicon_features_count_hits_and_flip_negated_ones(text, features, without_negated):
-    polarities = {"great": 1, "love": 1, "bad": -1}
+    polarities = {"great": 1, "love": 1, "happy": 1, "bad": -1, "problem": -1}
     tokens = normalize(text)
     assert Lexicon(polarities, "en").line(tokens) == tokens + features
     assert Lexicon(polarities, "en", drop_negated=True).line(tokens) == without_negated + features
