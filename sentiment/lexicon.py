@@ -68,24 +68,25 @@ class Lexicon:
     def line(self, tokens):
         """Return the line a model reads for normalised `tokens`: them (less the negated words and their
         negators, with `drop_negated`) and their feature tokens: the bucketed `counts`, `weight` times."""
-        positive, negative, negated = self._scan(tokens)
+        words = tokens.split(" ")
+        positive, negative, negated = self._scan(words)
         if negated and self.drop_negated:
-            tokens = " ".join(token for index, token in enumerate(tokens.split(" ")) if index not in negated)
+            tokens = " ".join(word for index, word in enumerate(words) if index not in negated)
         return tokens + self._features[min(positive, MAX_BUCKET)][min(negative, MAX_BUCKET)]
 
     def counts(self, tokens):
         """Return the numbers of positive and negative lexicon words in normalised `tokens`, a word's
         polarity flipped when a negator comes just before it in the same clause."""
-        return self._scan(tokens)[:2]
+        return self._scan(tokens.split(" "))[:2]
 
-    def _scan(self, tokens):
-        """Return `counts` and the positions of the flipped words and their negators."""
+    def _scan(self, words):
+        """Return `counts` of the tokens `words` and the positions of the flipped words and their negators."""
         positive = negative = 0
         since_negator = NEGATION_WINDOW + 1
         negated = []
         get = self.polarities.get
         fold_accents = self._fold
-        for index, token in enumerate(tokens.split(" ")):
+        for index, token in enumerate(words):
             polarity = get(token)
             # Folding only the tokens that miss and have accents costs less than folding the whole text.
             if polarity is None and fold_accents and not token.isascii():
