@@ -19,6 +19,9 @@ NEGATORS = {
     "hi": "नहीं न मत बिना nahi nahin na mat",
 }
 NEGATION_WINDOW = 3
+# Phrases that only strengthen a negation ("not bad at all"): next to a dropped negation they leave the line with
+# it, as English tweets taught "at all" to read neutral.
+EMPHASES = {"en": ["at all"]}
 # Marks that end a negation's reach before its window does: "no problem, happy to help" negates "problem"
 # alone.
 SCOPE_ENDS = ", . ! ? ; :"
@@ -43,6 +46,7 @@ class Lexicon:
         self.weight = weight
         self.drop_negated = drop_negated
         self._fold = language in ACCENTLESS
+        self._emphases = [phrase.split() for phrase in EMPHASES.get(language, [])]
         # Negators and the marks that end their reach share the map (as NEGATOR, SCOPE_END) so that each token
         # costs one lookup; "’" spellings too.
         negators = [fold(word, language) for word in NEGATORS.get(language, "").split()]
@@ -71,13 +75,23 @@ class Lexicon:
         words = tokens.split(" ")
         positive, negative, negated = self._scan(words)
         if negated and self.drop_negated:
-            tokens = " ".join(word for index, word in enumerate(words) if index not in negated)
+            dropped = self._with_emphases(words, set(negated))
+            tokens = " ".join(word for index, word in enumerate(words) if index not in dropped)
         return tokens + self._features[min(positive, MAX_BUCKET)][min(negative, MAX_BUCKET)]
 
     def counts(self, tokens):
         """Return the numbers of positive and negative lexicon words in normalised `tokens`, a word's
         polarity flipped when a negator comes just before it in the same clause."""
         return self._scan(tokens.split(" "))[:2]
+
+    def _with_emphases(self, words, dropped):
+        """Return the positions `dropped` with those of the emphases next to one of them."""
+        for phrase in self._emphases:
+            size = len(phrase)
+            for start in range(len(words) - size + 1):
+                if words[start:start + size] == phrase and (start - 1 in dropped or start + size in dropped):
+                    dropped.update(range(start, start + size))
+        return dropped
 
     def _scan(self, words):
         """Return `counts` of the tokens `words` and the positions of the flipped words and their negators."""

@@ -17,9 +17,9 @@ EVERYDAY_FLOOR = {
     "en": (93.3, 93.3), "fr": (96.7, 96.7), "de": (96.7, 96.7), "it": (86.7, 86.7), "es": (83.3, 83.3),
     "pt": (86.7, 83.3), "ar": (50.0, 50.0), "hi": (36.7, 36.7),
 }
-# The same for the sentences with negated sentiment words ("not bad"), 8 a language: a rebuild may lose one.
-NEGATION_FLOOR = {"en": (100.0, 100.0), "fr": (87.5, 87.5), "de": (100.0, 100.0), "it": (100.0, 100.0),
-                  "es": (87.5, 75.0), "pt": (75.0, 62.5)}
+# The same for the sentences with negated sentiment words ("not bad"), 14 a language: a rebuild may lose one.
+NEGATION_FLOOR = {"en": (92.9, 92.9), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (100.0, 100.0),
+                  "es": (78.6, 71.4), "pt": (78.6, 71.4)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
 LETTERLESS_FLOOR = {"en": 100.0, "fr": 100.0, "de": 97.2, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
@@ -39,7 +39,7 @@ def test_every_shipped_file_matches_the_manifest_and_fits(name):
         verify(MODELS / entry["lexicon"]["file"], entry["lexicon"])
 
 
-@pytest.mark.parametrize("path, floors, per_language", [(EVERYDAY, EVERYDAY_FLOOR, 30), (NEGATION, NEGATION_FLOOR, 8)])
+@pytest.mark.parametrize("path, floors, per_language", [(EVERYDAY, EVERYDAY_FLOOR, 30), (NEGATION, NEGATION_FLOOR, 14)])
 def test_everyday_sentences_stay_at_the_level_reached(shipped, path, floors, per_language):
     results = everyday_accuracy(*shipped, everyday_set(path))
     for language, (named, auto) in floors.items():

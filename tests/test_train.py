@@ -161,7 +161,9 @@ def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
 
 @pytest.mark.parametrize("text, features, without_negated", [
     ("this is great", " lexpos1 lexneg0", "this is great"),
-    ("not bad at all", " lexpos1 lexneg0", "at all"),
+    ("not bad at all", " lexpos1 lexneg0", ""),  # "at all" leaves with the negation it strengthens
+    ("i don't love it at all", " lexpos0 lexneg1", "i it at all"),  # not next to it
+    ("is it bad at all ?", " lexpos0 lexneg1", "is it bad at all ?"),  # no negation
     ("i don't love it", " lexpos0 lexneg1", "i it"),
     ("not great , not bad", " lexpos1 lexneg1", ","),
     ("not that it was much of a great day", " lexpos1 lexneg0",  # beyond the negation window
