@@ -17,7 +17,6 @@ from .calibration import calibrate, expected_calibration_error, fit
 from .data import LABELS
 from .evaluate import everyday_set, metrics
 from .languages import UMSAB_FOLDERS
-from .lexicon import Lexicon
 from .model import SentimentModel
 from .text import normalize
 
@@ -42,9 +41,7 @@ def fold_of(labels, folds, repeat):
 
 def _fit_and_predict(job):
     """Train one fold's model and return its probabilities on the held-out texts and the everyday texts."""
-    train_pairs, held_out, everyday, chosen, lexicon_path, language = job
-    lexicon = (Lexicon.load(lexicon_path, language, chosen["lexicon_weight"], chosen["drop_negated"])
-               if lexicon_path else None)
+    train_pairs, held_out, everyday, chosen, lexicon = job
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.ftz"
         recipes.train(recipes.training_lines(train_pairs, lexicon), path, chosen["train"], chosen["quantize"])
@@ -66,16 +63,13 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
     with tempfile.TemporaryDirectory() as tmp:
         lexicon_path = Path(tmp) / "lexicon.tsv"
         lexicon, extra = recipes.lexicon_and_extras(data_dir, language, chosen, lexicon_path)
-        if not lexicon:
-            lexicon_path = None
         jobs, held_out = [], []
         for repeat in range(repeats):
             assignment = fold_of([label for _, label in pairs], folds, repeat)
             for fold in range(folds):
                 test = [i for i, f in enumerate(assignment) if f == fold]
                 train_pairs = [pair for pair, f in zip(pairs, assignment) if f != fold] + extra
-                jobs.append((train_pairs, [tokens[i] for i in test], [t for t, _ in everyday], chosen,
-                             lexicon_path, language))
+                jobs.append((train_pairs, [tokens[i] for i in test], [t for t, _ in everyday], chosen, lexicon))
                 held_out.append((repeat, fold, test))
         with multiprocessing.get_context("fork").Pool() as pool:
             outputs = pool.map(_fit_and_predict, jobs)
@@ -112,7 +106,8 @@ def summary(result):
 
 def patched(chosen, patch):
     """Return recipe `chosen` with `patch` applied: "train", "quantize", "extra" and "silver" merged (a cap of 0
-    drops that folder), "lexicons", "lexicon_weight", "drop_negated", "emoji_lines" and "class_bias" replaced."""
+    drops that folder), "lexicons", "lexicon_weight", "drop_negated", "stop_words", "emoji_lines" and "class_bias"
+    replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})},
@@ -123,6 +118,7 @@ def patched(chosen, patch):
             "emoji_lines": patch.get("emoji_lines", chosen["emoji_lines"]),
             "lexicon_weight": patch.get("lexicon_weight", chosen["lexicon_weight"]),
             "drop_negated": patch.get("drop_negated", chosen["drop_negated"]),
+            "stop_words": patch.get("stop_words", chosen["stop_words"]),
             "class_bias": patch.get("class_bias", chosen["class_bias"])}
 
 
@@ -139,7 +135,8 @@ def main(argv=None):
     parser.add_argument("--candidate", type=json.loads, default=None,
                         help='recipe change as JSON, for every language ({"train": {"epoch": 5}, "extra": '
                              '{"extra/es/tass2012-general-train": 1000}, "lexicons": [...], "lexicon_weight": 3, '
-                             '"drop_negated": true, "emoji_lines": true, "class_bias": true}) or per language ({"es": {...}})')
+                             '"drop_negated": true, "stop_words": 50, "emoji_lines": true, "class_bias": true}) '
+                             'or per language ({"es": {...}})')
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--repeats", type=int, default=REPEATS)
     args = parser.parse_args(argv)

@@ -19,9 +19,6 @@ NEGATORS = {
     "hi": "नहीं न मत बिना nahi nahin na mat",
 }
 NEGATION_WINDOW = 3
-# Phrases that only strengthen a negation ("not bad at all"): next to a dropped negation they leave the line with
-# it, as English tweets taught "at all" to read neutral.
-EMPHASES = {"en": ["at all"]}
 # Marks that end a negation's reach before its window does: "no problem, happy to help" negates "problem"
 # alone.
 SCOPE_ENDS = ", . ! ? ; :"
@@ -38,27 +35,28 @@ SCOPE_END = 2
 
 class Lexicon:
     """A word -> polarity (+1 or -1) map of one language, with that language's negators; its feature tokens
-    are written `weight` times (fastText averages the tokens of a line, so more copies weigh more), and with
-    `drop_negated` a negated lexicon word and its negator leave the line, their flipped polarity counted."""
+    are written `weight` times (fastText averages the tokens of a line, so more copies weigh more), with
+    `drop_negated` a negated lexicon word and its negator leave the line, their flipped polarity counted, and
+    `stop_words` (less any lexicon word or negator among them) leave the line too."""
 
-    def __init__(self, polarities, language, weight=1, drop_negated=False):
+    def __init__(self, polarities, language, weight=1, drop_negated=False, stop_words=()):
         self.entries = len(polarities)
         self.weight = weight
         self.drop_negated = drop_negated
         self._fold = language in ACCENTLESS
-        self._emphases = [phrase.split() for phrase in EMPHASES.get(language, [])]
         # Negators and the marks that end their reach share the map (as NEGATOR, SCOPE_END) so that each token
         # costs one lookup; "’" spellings too.
         negators = [fold(word, language) for word in NEGATORS.get(language, "").split()]
         negators += [word.replace("'", "’") for word in negators if "'" in word]
         self.polarities = {**polarities, **dict.fromkeys(negators, NEGATOR),
                            **dict.fromkeys(SCOPE_ENDS.split(), SCOPE_END)}
+        self.stop_words = frozenset(stop_words) - self.polarities.keys()
         # Every feature string, built once: the hot path only indexes this table.
         self._features = [[f" lexpos{p} lexneg{n}" * weight for n in range(MAX_BUCKET + 1)]
                           for p in range(MAX_BUCKET + 1)]
 
     @classmethod
-    def load(cls, path, language, weight=1, drop_negated=False):
+    def load(cls, path, language, weight=1, drop_negated=False, stop_words=()):
         """Read a `word<TAB>1|-1` file (as `merge` writes it)."""
         polarities = {}
         with open(path, encoding="utf-8") as f:
@@ -67,31 +65,28 @@ class Lexicon:
                 if not word or polarity not in POLARITY:
                     raise ValueError(f"{path}:{number}: expected word<TAB>1 or -1")
                 polarities[word] = POLARITY[polarity]
-        return cls(polarities, language, weight, drop_negated)
+        return cls(polarities, language, weight, drop_negated, stop_words)
 
     def line(self, tokens):
         """Return the line a model reads for normalised `tokens`: them (less the negated words and their
-        negators, with `drop_negated`) and their feature tokens: the bucketed `counts`, `weight` times."""
+        negators, with `drop_negated`, and the `stop_words`) and their feature tokens: the bucketed `counts`,
+        `weight` times."""
         words = tokens.split(" ")
         positive, negative, negated = self._scan(words)
+        kept = words
         if negated and self.drop_negated:
-            dropped = self._with_emphases(words, set(negated))
-            tokens = " ".join(word for index, word in enumerate(words) if index not in dropped)
+            kept = [word for index, word in enumerate(words) if index not in negated]
+        if self.stop_words:
+            stop_words = self.stop_words
+            kept = [word for word in kept if word not in stop_words]
+        if kept is not words:
+            tokens = " ".join(kept)
         return tokens + self._features[min(positive, MAX_BUCKET)][min(negative, MAX_BUCKET)]
 
     def counts(self, tokens):
         """Return the numbers of positive and negative lexicon words in normalised `tokens`, a word's
         polarity flipped when a negator comes just before it in the same clause."""
         return self._scan(tokens.split(" "))[:2]
-
-    def _with_emphases(self, words, dropped):
-        """Return the positions `dropped` with those of the emphases next to one of them."""
-        for phrase in self._emphases:
-            size = len(phrase)
-            for start in range(len(words) - size + 1):
-                if words[start:start + size] == phrase and (start - 1 in dropped or start + size in dropped):
-                    dropped.update(range(start, start + size))
-        return dropped
 
     def _scan(self, words):
         """Return `counts` of the tokens `words` and the positions of the flipped words and their negators."""

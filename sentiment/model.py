@@ -101,7 +101,11 @@ def from_manifest(folder, language, entry):
         drop_negated = lexicon.get("drop_negated", False)
         if not isinstance(drop_negated, bool):
             raise ValueError(f"lexicon drop_negated {drop_negated!r} is not true or false")
-        lexicon = Lexicon.load(Path(folder) / Path(lexicon["file"]).name, language, weight, drop_negated)
+        stop_words = lexicon.get("stop_words", [])
+        if not isinstance(stop_words, list) or not all(
+                isinstance(word, str) and word and not any(c.isspace() for c in word) for word in stop_words):
+            raise ValueError(f"lexicon stop_words {stop_words!r} is not a list of words")
+        lexicon = Lexicon.load(Path(folder) / Path(lexicon["file"]).name, language, weight, drop_negated, stop_words)
     bias = entry.get("bias", {})
     if not isinstance(bias, dict) or not all(
             not isinstance(b, bool) and isinstance(b, (int, float)) and abs(b) <= MAX_BIAS for b in bias.values()):

@@ -4,6 +4,7 @@ import ctypes
 import os
 import random
 import tempfile
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -71,6 +72,11 @@ LEXICON_WEIGHT = {"es": 3}
 # negator and the word leave the line, so that the tweets' weights for "not" and "bad" no longer outvote the
 # count. Those with a word lexicon (Arabic and Hindi have emoji only).
 NEGATED_DROPPED = {"en", "fr", "de", "it", "es", "pt"}
+# Per language: how many of the words most frequent in its unlabelled sentences (SILVER's folders) leave the
+# model's line, lexicon words and negators excepted. Function words ("the", "das", "que") lean one way in tweets
+# and carried neutral plain sentences with them ("Das ist großartig!" was nearly NEGATIVE). Not Italian, French and
+# Portuguese: their tweets lose by it (Italian's lean on them), or their plain sentences do not gain.
+STOP_WORDS = {"en": 50, "de": 50, "es": 50}
 # Languages whose training lines include each entry of this project's emoji list (emoji.tsv: emoji and
 # emoticons) alone, labelled with its polarity: their tweets left "👍" or "🙂" alone NEUTRAL.
 EMOJI_LINES = {"en", "es"}
@@ -81,13 +87,14 @@ CLASS_BIAS = {"it"}
 
 
 def recipe(language):
-    """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources, weight and whether
-    negated words are dropped, silver folders, whether it learns the emoji list as lines of their own and whether
-    its calibration has class biases."""
+    """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources, weight, whether
+    negated words are dropped and how many stop words, silver folders, whether it learns the emoji list as lines
+    of their own and whether its calibration has class biases."""
     return {"train": {**TRAIN, **TUNED.get(language, {})}, "quantize": QUANTIZE,
             "extra": EXTRA.get(language, {}), "lexicons": LEXICONS.get(language, []),
             "silver": SILVER.get(language, {}), "emoji_lines": language in EMOJI_LINES,
             "lexicon_weight": LEXICON_WEIGHT.get(language, 1), "drop_negated": language in NEGATED_DROPPED,
+            "stop_words": STOP_WORDS.get(language, 0),
             "class_bias": language in CLASS_BIAS}
 
 
@@ -175,20 +182,36 @@ def own_lexicons(language):
     return [path for path in paths if path.exists()]
 
 
-def build_lexicon(data_dir, language, sources, path, weight=1, drop_negated=False):
+def build_lexicon(data_dir, language, sources, path, weight=1, drop_negated=False, stop_words=()):
     """Merge the lexicon `sources` of a recipe, then `own_lexicons`, with `language`'s inflected forms, into
     `path`; return the Lexicon (its features `weight` times), or None when the recipe names no sources."""
     if not sources:
         return None
     merge([Path(data_dir) / source for source in sources], path, language, own_lexicons(language))
-    return Lexicon.load(path, language, weight, drop_negated)
+    return Lexicon.load(path, language, weight, drop_negated, stop_words)
+
+
+def frequent_words(data_dir, folders, count):
+    """Return the `count` words (letters only) most frequent in the sentences of every file of `folders`, by their
+    smallest share of a file's words: a word frequent in one source alone is its topic ("governo"), not a
+    function word."""
+    shares = []
+    for folder in folders:
+        for path in sorted((Path(data_dir) / folder).glob("*.txt")):
+            counts = Counter(word for line in path.read_text(encoding="utf-8").splitlines()
+                             for word in normalize(line).split(" ") if word.isalpha())
+            total = sum(counts.values())
+            shares.append({word: n / total for word, n in counts.items()})
+    common = set.intersection(*map(set, shares)) if shares else set()
+    return sorted(common, key=lambda word: (-min(share[word] for share in shares), word))[:count]
 
 
 def lexicon_and_extras(data_dir, language, chosen, path):
     """Build recipe `chosen`'s lexicon into `path`; return it (or None) and the (text, label) pairs its extra
     corpora, silver folders and emoji lines add to the UMSAB lines."""
+    stop_words = frequent_words(data_dir, chosen["silver"], chosen["stop_words"]) if chosen["stop_words"] else ()
     lexicon = build_lexicon(data_dir, language, chosen["lexicons"], path, chosen["lexicon_weight"],
-                            chosen["drop_negated"])
+                            chosen["drop_negated"], stop_words)
     pairs = extra_pairs(data_dir, chosen["extra"]) + silver_pairs(data_dir, chosen["silver"], lexicon)
     return lexicon, pairs + (emoji_pairs() if chosen["emoji_lines"] else [])
 

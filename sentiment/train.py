@@ -60,6 +60,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
         own = [f"sentiment/lexicons/{own.name} (this project)" for own in own_lexicons(language)]
         fields["lexicon"] = entry(lexicon_path, sources=[*chosen["lexicons"], *own], entries=lexicon.entries,
                                   weight=lexicon.weight, drop_negated=lexicon.drop_negated)
+        if lexicon.stop_words:
+            fields["lexicon"]["stop_words"] = sorted(lexicon.stop_words)
     return entry(path, **fields, version=datetime.date.today().isoformat())
 
 

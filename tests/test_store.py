@@ -112,7 +112,8 @@ def test_a_bad_temperature_is_refused_with_its_reason(make_app, tiny_models, tmp
 
 
 @pytest.mark.parametrize("field, value", [*(("weight", weight) for weight in (0, 11, 2.5, "3", None, True)),
-                                          *(("drop_negated", flag) for flag in (1, "true", None))])
+                                          *(("drop_negated", flag) for flag in (1, "true", None)),
+                                          *(("stop_words", words) for words in ("the", ["the", ""], ["a b"], [1]))])
 def test_a_bad_lexicon_setting_is_refused_with_its_reason(make_app, tiny_models, tmp_path, field, value):
     source = copy_source(tiny_models, tmp_path)
     manifest = json.loads((source / "manifest.json").read_text())

@@ -55,6 +55,7 @@ def tiny_recipe(monkeypatch):
     monkeypatch.setattr(recipe, "SILVER", {"en": {SILVER: 1}})
     monkeypatch.setattr(recipe, "EMOJI_LINES", set())
     monkeypatch.setattr(recipe, "LEXICON_WEIGHT", {})
+    monkeypatch.setattr(recipe, "STOP_WORDS", {})
     monkeypatch.setattr(recipe, "CLASS_BIAS", set())
 
 
@@ -124,6 +125,29 @@ def test_a_recipes_lexicon_weight_and_dropped_negations_reach_the_manifest_and_t
     assert model.lexicon.line("great , not bad") == "great ," + " lexpos2 lexneg0" * 3
 
 
+def test_stop_words_are_the_words_frequent_in_every_source(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "one.txt").write_text("The cat is here.\nThe dog is there.\nThe end, 2 of 3\n", encoding="utf-8")
+    (tmp_path / "b" / "two.txt").write_text("The bus is late.\nIs the train late?\n", encoding="utf-8")
+    # "the" is at least a quarter of each source's words, "is" a fifth; "late" is in one source alone.
+    assert recipe.frequent_words(tmp_path, ["a", "b"], 3) == ["the", "is"]
+    assert recipe.frequent_words(tmp_path, ["a", "b"], 1) == ["the"]
+    assert recipe.frequent_words(tmp_path, ["b"], 2) == ["is", "late"]
+
+
+def test_a_recipes_stop_words_reach_the_manifest_and_leave_the_line(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(recipe, "STOP_WORDS", {"en": 4})
+    out = tmp_path / "models"
+    entry = build(corpus, out)["models"]["en"]
+    # The four most frequent words of the silver sentences are "bad", "at", "great" and "a" (ties by spelling):
+    # the lexicon words stay on the line.
+    assert entry["lexicon"]["stop_words"] == ["a", "at"]
+    model = from_manifest(out, "en", entry)
+    assert model.lexicon.line(normalize("A bus at noon, great")) == "bus noon , great lexpos1 lexneg0"
+    assert model.lexicon.line("a at") == " lexpos0 lexneg0"
+
+
 def test_inflected_forms_and_folded_accents_join_the_lexicon(tmp_path):
     (tmp_path / "de.tsv").write_text("schön\t1\nschöne\t-1\nböse\t-1\n", encoding="utf-8")
     merge([tmp_path / "de.tsv"], tmp_path / "out.tsv", "de")
@@ -161,9 +185,7 @@ def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
 
 @pytest.mark.parametrize("text, features, without_negated", [
     ("this is great", " lexpos1 lexneg0", "this is great"),
-    ("not bad at all", " lexpos1 lexneg0", ""),  # "at all" leaves with the negation it strengthens
-    ("i don't love it at all", " lexpos0 lexneg1", "i it at all"),  # not next to it
-    ("is it bad at all ?", " lexpos0 lexneg1", "is it bad at all ?"),  # no negation
+    ("not bad at all", " lexpos1 lexneg0", "at all"),
     ("i don't love it", " lexpos0 lexneg1", "i it"),
     ("not great , not bad", " lexpos1 lexneg1", ","),
     ("not that it was much of a great day", " lexpos1 lexneg0",  # beyond the negation window
@@ -248,13 +270,14 @@ def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
 def test_cv_candidate_patches_merge_and_drop():
     chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {"cutoff": 10, "dsub": 2}, "extra": {"a": None, "b": 10},
               "lexicons": ["x"], "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "drop_negated": False,
-              "class_bias": False}
+              "stop_words": 0, "class_bias": False}
     patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
     assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"] and patched["silver"] == {}
     assert cv.patched(chosen, {"emoji_lines": True})["emoji_lines"] and not patched["emoji_lines"]
     assert cv.patched(chosen, {"lexicon_weight": 3})["lexicon_weight"] == 3 and patched["lexicon_weight"] == 1
     assert cv.patched(chosen, {"drop_negated": True})["drop_negated"] and not patched["drop_negated"]
+    assert cv.patched(chosen, {"stop_words": 50})["stop_words"] == 50 and patched["stop_words"] == 0
     assert cv.patched(chosen, {"class_bias": True})["class_bias"] and not patched["class_bias"]
     assert cv.patched(chosen, {"quantize": {"cutoff": 20}})["quantize"] == {"cutoff": 20, "dsub": 2}
     assert patched["quantize"] == {"cutoff": 10, "dsub": 2}
