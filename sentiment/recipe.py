@@ -74,8 +74,8 @@ LEXICON_WEIGHT = {"es": 3}
 NEGATED_DROPPED = {"en", "fr", "de", "it", "es", "pt"}
 # Per language: how many of the words most frequent in its unlabelled sentences (SILVER's folders) leave the
 # model's line, lexicon words and negators excepted. Function words ("the", "das", "que") lean one way in tweets
-# and carried neutral plain sentences with them ("Das ist großartig!" was nearly NEGATIVE). Not Italian, French and
-# Portuguese: their tweets lose by it (Italian's lean on them), or their plain sentences do not gain.
+# and carried neutral plain sentences with them ("Das ist großartig!" was nearly NEGATIVE). Not Italian (its tweets
+# lose by it), French (flat) or Portuguese (its plain sentences lose).
 STOP_WORDS = {"en": 50, "de": 50, "es": 50}
 # Languages whose training lines include each entry of this project's emoji list (emoji.tsv: emoji and
 # emoticons) alone, labelled with its polarity: their tweets left "👍" or "🙂" alone NEUTRAL.
