@@ -104,7 +104,7 @@ def from_manifest(folder, language, entry):
         stop_words = lexicon.get("stop_words", [])
         if not isinstance(stop_words, list) or not all(
                 isinstance(word, str) and word and not any(c.isspace() for c in word) for word in stop_words):
-            raise ValueError(f"lexicon stop_words {stop_words!r} is not a list of words")
+            raise ValueError("lexicon stop_words is not a list of words")  # the value may be long: not repeated
         lexicon = Lexicon.load(Path(folder) / Path(lexicon["file"]).name, language, weight, drop_negated, stop_words)
     bias = entry.get("bias", {})
     if not isinstance(bias, dict) or not all(
