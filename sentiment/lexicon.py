@@ -78,7 +78,7 @@ class Lexicon:
         if negated and self.drop_negated:
             kept = [word for index, word in enumerate(words) if index not in negated]
         if self.stop_words:
-            # filterfalse with the set's own membership test loops in C: two thirds of a comprehension's cost.
+            # filterfalse with the set's own membership test loops in C: about half a comprehension's cost.
             kept = filterfalse(self.stop_words.__contains__, kept)
         if kept is not words:
             tokens = " ".join(kept)
