@@ -93,7 +93,8 @@ class Lexicon:
         """Return `counts` of the tokens `words` and the positions of the flipped words and their negators."""
         positive = negative = 0
         since_negator = NEGATION_WINDOW + 1
-        negated = []
+        # A set: line() tests every token's position against it.
+        negated = set()
         get = self.polarities.get
         fold_accents = self._fold
         for index, token in enumerate(words):
@@ -112,7 +113,7 @@ class Lexicon:
                 continue
             if since_negator < NEGATION_WINDOW:
                 polarity = -polarity
-                negated += (negator, index)
+                negated.update((negator, index))
             since_negator += 1
             if polarity > 0:
                 positive += 1
