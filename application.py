@@ -238,7 +238,7 @@ class Service:
         tokens = self.tokens(text)
         detected = language is None
         if detected:
-            language = self.detector().detect(tokens, default=self.languages[0])
+            language = self.detector().detect(tokens, default=self.languages[0], served=self.languages)
         top, scores = self.model(language).classify(tokens)
         return {"Sentiment": top, "SentimentScore": scores, "LanguageCode": language,
                 "LanguageDetected": detected}

@@ -118,7 +118,7 @@ def in_process(pairs, seconds=3.0):
 
     def detect_and_predict(lang, text):
         tokens = normalize(text)
-        return models.get(lid.detect(tokens, default=lang), models[lang]).scores(tokens)
+        return models.get(lid.detect(tokens, default=lang, served=models), models[lang]).scores(tokens)
 
     results = {}
     # "predict" includes the lexicon features and the calibration: all a model does after normalize.
@@ -302,7 +302,7 @@ def main():
     # Auto-detect bodies: the tweets lid.176 places in a served language (others rightly answer 400).
     _, lid = load_models(ROOT / "models")
     auto = [json.dumps({"text": text}, ensure_ascii=False) for _, text in pairs
-            if lid.detect(normalize(text), default="en") in UMSAB_FOLDERS]
+            if lid.detect(normalize(text), default="en", served=UMSAB_FOLDERS) in UMSAB_FOLDERS]
     texts = [json.loads(body)["text"] for body in auto]
     batches = [json.dumps({"texts": list(itertools.islice(itertools.cycle(texts), i, i + 1000))},
                           ensure_ascii=False) for i in range(0, len(texts), 1000)]

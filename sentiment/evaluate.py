@@ -91,7 +91,7 @@ def everyday_accuracy(models, lid, rows):
         for label, tokens in items:
             named += models[language].classify(tokens)[0].lower() == label
             # "en": where the service sends texts without letters, under its default LANGUAGES.
-            detected = lid.detect(tokens, default="en") if lid else language
+            detected = lid.detect(tokens, default="en", served=models) if lid else language
             auto += detected in models and models[detected].classify(tokens)[0].lower() == label
         results[language] = (100.0 * named / len(items), 100.0 * auto / len(items))
     return results

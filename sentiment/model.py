@@ -14,6 +14,11 @@ LID = "lid"  # the manifest's name for the language identifier
 MAX_LEXICON_WEIGHT = 10  # a manifest's lexicon weight above it is refused: each copy lengthens every line
 MAX_BIAS = 5.0  # a manifest's class bias beyond ±5 (a factor of 150) is refused: no fitted one comes near
 _LETTER = re.compile(r"[^\W\d_]")
+# When the most likely language is not served, the most likely served one among the next few answers if the
+# identifier gives it at least this probability: short Spanish reads as Esperanto or Romanian, German as Dutch or
+# Swedish, Egyptian Arabic as its own code ("arz"). A text in another language altogether stays unsupported.
+MIN_SERVED_PROBABILITY = 0.1
+RANKED_LANGUAGES = 5
 
 
 def _load(path):
@@ -123,12 +128,20 @@ class LanguageIdentifier:
         """Return the `k` most likely (ISO 639 code, probability) of normalised `tokens`, most likely first."""
         return self._ranked(_unmasked(tokens), k)
 
-    def detect(self, tokens, default):
-        """Return the ISO 639 code of the most likely language of normalised `tokens`, or `default` when they
-        have no letter to tell it by."""
+    def detect(self, tokens, default, served=()):
+        """Return the ISO 639 code of the most likely language of normalised `tokens` (or of the most likely of
+        `served`, see MIN_SERVED_PROBABILITY), or `default` when they have no letter to tell it by."""
         # lid.176 guesses a language for "❤️" or ":)" (Cebuano, Spanish); such texts go where the caller says.
         tokens = _unmasked(tokens)
-        return self._ranked(tokens, 1)[0][0] if _LETTER.search(tokens) else default
+        if not _LETTER.search(tokens):
+            return default
+        language = self._ranked(tokens, 1)[0][0]
+        if language in served:
+            return language
+        for code, probability in self._ranked(tokens, RANKED_LANGUAGES)[1:]:
+            if code in served and probability >= MIN_SERVED_PROBABILITY:
+                return code
+        return language
 
     def _ranked(self, unmasked, k):
         return [(label[len(LABEL_PREFIX) :], min(p, 1.0)) for p, label in self._predict(unmasked, k)]

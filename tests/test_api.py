@@ -121,6 +121,12 @@ def test_detected_language_without_a_model_is_a_clear_400(client):
     assert "'de'" in message and "en, fr" in message
 
 
+def test_a_detected_language_without_a_model_gives_way_to_a_likely_served_one(client):
+    # lid.176: Italian 0.33, Spanish 0.17, French 0.12; this app serves en and fr.
+    body = post(client, {"text": "Vive la vie"}).get_json()
+    assert body["LanguageCode"] == "fr" and body["LanguageDetected"] is True
+
+
 @pytest.mark.parametrize("languages", ["en,fr", "fr,en"])
 @pytest.mark.parametrize("text", ["❤️", ":)", "@someone 👍 10/10 http://t.co/x"])
 def test_texts_without_letters_go_to_the_first_language(make_app, languages, text):

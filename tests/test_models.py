@@ -15,7 +15,7 @@ MANIFEST = json.loads((MODELS / "manifest.json").read_text(encoding="utf-8"))["m
 # when they were built (models/README.md); a rebuild may lose one sentence of 30, not more.
 EVERYDAY_FLOOR = {
     "en": (100.0, 100.0), "fr": (96.7, 96.7), "de": (100.0, 100.0), "it": (86.7, 86.7), "es": (90.0, 90.0),
-    "pt": (90.0, 86.7), "ar": (50.0, 50.0), "hi": (36.7, 36.7),
+    "pt": (90.0, 90.0), "ar": (50.0, 50.0), "hi": (36.7, 36.7),
 }
 # The same for the sentences with negated sentiment words ("not bad"), 14 a language: a rebuild may lose one.
 NEGATION_FLOOR = {"en": (92.9, 92.9), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (100.0, 100.0),
