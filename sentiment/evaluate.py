@@ -13,6 +13,8 @@ from .text import normalize
 EVERYDAY = Path(__file__).with_name("everyday.tsv")
 # A second set, written after the models it first measured, for measuring only (models/README.md).
 EVERYDAY_CHECK = Path(__file__).with_name("everyday-check.tsv")
+# A third, written after the models it first measured and read once since (models/README.md).
+EVERYDAY_THIRD = Path(__file__).with_name("everyday-third.tsv")
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
 NEGATION = Path(__file__).with_name("negation.tsv")
 # Texts without a letter: a sentiment model answers them whatever language is named.
@@ -129,7 +131,7 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (both sets and the negation set), their
+    """Print the everyday-sentence tables of the models in --models (the three sets and the negation set), their
     accuracy on texts without a letter, and their table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
@@ -140,6 +142,8 @@ def main(argv=None):
     print(everyday_table(everyday_accuracy(models, lid, everyday_set())))
     print(f"\nThe second set ({EVERYDAY_CHECK.name}), for measuring only:\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(EVERYDAY_CHECK))))
+    print(f"\nThe third set ({EVERYDAY_THIRD.name}), for measuring only:\n")
+    print(everyday_table(everyday_accuracy(models, lid, everyday_set(EVERYDAY_THIRD))))
     print(f"\nNegated sentiment words ({NEGATION.name}):\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(NEGATION))))
     print(f"\nTexts without a letter ({LETTERLESS.name}), each language's model:\n")
