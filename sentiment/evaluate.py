@@ -15,6 +15,8 @@ EVERYDAY = Path(__file__).with_name("everyday.tsv")
 EVERYDAY_CHECK = Path(__file__).with_name("everyday-check.tsv")
 # A third, written after the models it first measured and read once since (models/README.md).
 EVERYDAY_THIRD = Path(__file__).with_name("everyday-third.tsv")
+# A fourth, Italian alone, written before the Italian word list it judged.
+EVERYDAY_FOURTH = Path(__file__).with_name("everyday-fourth.tsv")
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
 NEGATION = Path(__file__).with_name("negation.tsv")
 # Texts without a letter: a sentiment model answers them whatever language is named.
@@ -131,7 +133,7 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the three sets and the negation set), their
+    """Print the everyday-sentence tables of the models in --models (the four sets and the negation set), their
     accuracy on texts without a letter, and their table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
@@ -142,8 +144,11 @@ def main(argv=None):
     print(everyday_table(everyday_accuracy(models, lid, everyday_set())))
     print(f"\nThe second set ({EVERYDAY_CHECK.name}), for measuring only:\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(EVERYDAY_CHECK))))
-    print(f"\nThe third set ({EVERYDAY_THIRD.name}), for measuring only:\n")
-    print(everyday_table(everyday_accuracy(models, lid, everyday_set(EVERYDAY_THIRD))))
+    for ordinal, path in (("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH)):
+        results = everyday_accuracy(models, lid, everyday_set(path))
+        if results:  # the fourth is Italian alone
+            print(f"\nThe {ordinal} set ({path.name}), for measuring only:\n")
+            print(everyday_table(results))
     print(f"\nNegated sentiment words ({NEGATION.name}):\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(NEGATION))))
     print(f"\nTexts without a letter ({LETTERLESS.name}), each language's model:\n")

@@ -46,7 +46,9 @@ EXTRA = {
 # then this project's own lists (OWN_LEXICONS), which win over the sources: common emoji and emoticons that the
 # Emoji Sentiment Ranking misses or mistakes (🙂, 😡, ":(", "❌" ...), and per language the common verbs and
 # words the sources lack ("déteste", "adoro"; for German, the sentiment words among its 1,200 most frequent
-# words, "beste", "scheiße") or mistake (0: French VADER's "part" and "ouvert" are not sentiment words, nor the
+# words, "beste", "scheiße"; for Italian, whose source lists adjectives alone, the translations of the 260
+# positive and 260 negative VADER words most frequent in the English unlabelled sentences, "piacciono",
+# "truffa") or mistake (0: French VADER's "part" and "ouvert" are not sentiment words, nor the
 # common words that inflection makes of source words: "plus" of "plu", "france" of "franc", "dois" of "doi"); and a
 # `<language>-neutral.tsv` list (all 0): the function words, numbers and news nouns among the sources' words
 # frequent in the unlabelled sentences ("fine", "tipo", "nuovo"; German "kaufen", "richtig"), by hand. Italian
