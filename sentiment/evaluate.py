@@ -15,7 +15,7 @@ EVERYDAY = Path(__file__).with_name("everyday.tsv")
 EVERYDAY_CHECK = Path(__file__).with_name("everyday-check.tsv")
 # A third, written after the models it first measured and read once since (models/README.md).
 EVERYDAY_THIRD = Path(__file__).with_name("everyday-third.tsv")
-# A fourth, Italian, Portuguese and Spanish, written before the word lists it judged.
+# A fourth, Italian, Portuguese, Spanish and German, written before the word lists it judged.
 EVERYDAY_FOURTH = Path(__file__).with_name("everyday-fourth.tsv")
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
 NEGATION = Path(__file__).with_name("negation.tsv")
@@ -146,7 +146,7 @@ def main(argv=None):
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(EVERYDAY_CHECK))))
     for ordinal, path in (("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH)):
         results = everyday_accuracy(models, lid, everyday_set(path))
-        if results:  # the fourth holds Italian, Portuguese and Spanish alone
+        if results:  # the fourth lacks English and French
             print(f"\nThe {ordinal} set ({path.name}), for measuring only:\n")
             print(everyday_table(results))
     print(f"\nNegated sentiment words ({NEGATION.name}):\n")

@@ -339,7 +339,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
     assert out.count("| all |") == 4 and "The second set (everyday-check.tsv)" in out
-    # The fourth set is Italian, Portuguese and Spanish, which these models do not serve.
+    # The fourth set is Italian, Portuguese, Spanish and German, which these models do not serve.
     assert "The third set (everyday-third.tsv)" in out and "fourth set" not in out
     assert "Negated sentiment words (negation.tsv)" in out
     with pytest.raises(SystemExit):  # no French val split in this data folder
@@ -351,7 +351,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     (evaluate.EVERYDAY, ("en", "fr", "de", "it", "es", "pt", "ar", "hi"), 30),
     (evaluate.EVERYDAY_CHECK, ("en", "fr", "de", "it", "es", "pt"), 42),
     (evaluate.EVERYDAY_THIRD, ("en", "fr", "de", "it", "es", "pt"), 24),
-    (evaluate.EVERYDAY_FOURTH, ("it", "pt", "es"), 24)])
+    (evaluate.EVERYDAY_FOURTH, ("it", "pt", "es", "de"), 24)])
 def test_everyday_sets_are_balanced_per_language(path, languages, size):
     rows = evaluate.everyday_set(path)
     assert {code for code, _, _ in rows} == set(languages)
