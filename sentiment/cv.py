@@ -106,8 +106,8 @@ def summary(result):
 
 def patched(chosen, patch):
     """Return recipe `chosen` with `patch` applied: "train", "quantize", "extra" and "silver" merged (a cap of 0
-    drops that folder), "lexicons", "lexicon_weight", "drop_negated", "stop_words", "emoji_lines" and "class_bias"
-    replaced."""
+    drops that folder), "lexicons", "lexicon_weight", "drop_negated", "stop_words", "emoji_lines", "plain" and
+    "class_bias" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})},
@@ -119,6 +119,7 @@ def patched(chosen, patch):
             "lexicon_weight": patch.get("lexicon_weight", chosen["lexicon_weight"]),
             "drop_negated": patch.get("drop_negated", chosen["drop_negated"]),
             "stop_words": patch.get("stop_words", chosen["stop_words"]),
+            "plain": patch.get("plain", chosen["plain"]),
             "class_bias": patch.get("class_bias", chosen["class_bias"])}
 
 
@@ -135,7 +136,7 @@ def main(argv=None):
     parser.add_argument("--candidate", type=json.loads, default=None,
                         help='recipe change as JSON, for every language ({"train": {"epoch": 5}, "extra": '
                              '{"extra/es/tass2012-general-train": 1000}, "lexicons": [...], "lexicon_weight": 3, '
-                             '"drop_negated": true, "stop_words": 50, "emoji_lines": true, "class_bias": true}) '
+                             '"drop_negated": true, "stop_words": 50, "emoji_lines": true, "plain": 2, "class_bias": true}) '
                              'or per language ({"es": {...}})')
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--repeats", type=int, default=REPEATS)

@@ -17,6 +17,18 @@ def read_corpus(folder, split):
     return texts, labels
 
 
+def read_rows(path, fields):
+    """Return the rows of the tab-separated file at `path`, `fields` fields each; blank and # lines skipped."""
+    rows = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            row = tuple(line.split("\t"))
+            if len(row) != fields:
+                raise ValueError(f"{path}: expected {fields} tab-separated fields in {line!r}")
+            rows.append(row)
+    return rows
+
+
 def umsab_folder(data_dir, language):
     """Return the UMSAB folder of `language` (an ISO code) under `data_dir`."""
     return Path(data_dir) / "umsab" / UMSAB_FOLDERS[language]

@@ -5,7 +5,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .data import LABELS, read_corpus, umsab_folder
+from .data import LABELS, read_corpus, read_rows, umsab_folder
 from .languages import UMSAB_FOLDERS
 from .model import LanguageIdentifier, from_manifest
 from .text import normalize
@@ -17,6 +17,8 @@ EVERYDAY_CHECK = Path(__file__).with_name("everyday-check.tsv")
 EVERYDAY_THIRD = Path(__file__).with_name("everyday-third.tsv")
 # A fourth, Italian, Portuguese, Spanish and German, written before the word lists it judged.
 EVERYDAY_FOURTH = Path(__file__).with_name("everyday-fourth.tsv")
+# A fifth, written before the plain training sentences (recipe.PLAIN_SENTENCES) it judged.
+EVERYDAY_FIFTH = Path(__file__).with_name("everyday-fifth.tsv")
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
 NEGATION = Path(__file__).with_name("negation.tsv")
 # Texts without a letter: a sentiment model answers them whatever language is named.
@@ -34,26 +36,14 @@ PAPER = {
 }
 
 
-def _rows(path, fields):
-    """Return the rows of the tab-separated file at `path`, `fields` fields each; blank and # lines skipped."""
-    rows = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            row = tuple(line.split("\t"))
-            if len(row) != fields:
-                raise ValueError(f"{path}: expected {fields} tab-separated fields in {line!r}")
-            rows.append(row)
-    return rows
-
-
 def everyday_set(path=EVERYDAY):
     """Return the (language, label, text) triples of the everyday-sentence set."""
-    return _rows(path, 3)
+    return read_rows(path, 3)
 
 
 def letterless_set(path=LETTERLESS):
     """Return the (label, text) pairs of the set of texts without a letter."""
-    return _rows(path, 2)
+    return read_rows(path, 2)
 
 
 def letterless_accuracy(models, rows):
@@ -133,7 +123,7 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the four sets and the negation set), their
+    """Print the everyday-sentence tables of the models in --models (the five sets and the negation set), their
     accuracy on texts without a letter, and their table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
@@ -142,7 +132,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     models, lid = load_models(args.models)
     print(everyday_table(everyday_accuracy(models, lid, everyday_set())))
-    for ordinal, path in (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH)):
+    for ordinal, path in (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH),
+                          ("fifth", EVERYDAY_FIFTH)):
         results = everyday_accuracy(models, lid, everyday_set(path))
         if results:  # a set without a served language prints nothing (the fourth lacks English and French)
             print(f"\nThe {ordinal} set ({path.name}), for measuring only:\n")

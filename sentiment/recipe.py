@@ -10,7 +10,7 @@ from pathlib import Path
 
 import fasttext
 
-from .data import read_corpus, umsab_folder
+from .data import read_corpus, read_rows, umsab_folder
 from .languages import UMSAB_FOLDERS
 from .lexicon import Lexicon, merge, read_entries
 from .model import model_input
@@ -83,6 +83,12 @@ STOP_WORDS = {"en": 50, "de": 50, "es": 50}
 # Languages whose training lines include each entry of this project's emoji list (emoji.tsv: emoji and
 # emoticons) alone, labelled with its polarity: their tweets left "👍" or "🙂" alone NEUTRAL.
 EMOJI_LINES = {"en", "es"}
+# Plain sentences written for training (not tweets), 120 a language: reviews, weather, travel, timetables, a third
+# each positive, negative and neutral. None is in an everyday set (tests/test_train.py checks).
+PLAIN_SENTENCES = Path(__file__).with_name("plain-sentences.tsv")
+# Per language: how many times its plain sentences are written into the training lines (0 if not listed). Tweets
+# alone taught the models that a plain statement leans one way and that a sentiment word they never saw is neutral.
+PLAIN = {}
 # Languages calibrated with a bias per class besides the temperature, both fitted on out-of-fold predictions:
 # Italian's extra corpus (SENTIPOLC 2016) is 46% neutral and 15% positive, and its model says neutral more
 # often than its balanced UMSAB tweets are.
@@ -92,12 +98,12 @@ CLASS_BIAS = {"it"}
 def recipe(language):
     """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources, weight, whether
     negated words are dropped and how many stop words, silver folders, whether it learns the emoji list as lines
-    of their own and whether its calibration has class biases."""
+    of their own, how many times its plain sentences and whether its calibration has class biases."""
     return {"train": {**TRAIN, **TUNED.get(language, {})}, "quantize": QUANTIZE,
             "extra": EXTRA.get(language, {}), "lexicons": LEXICONS.get(language, []),
             "silver": SILVER.get(language, {}), "emoji_lines": language in EMOJI_LINES,
             "lexicon_weight": LEXICON_WEIGHT.get(language, 1), "drop_negated": language in NEGATED_DROPPED,
-            "stop_words": STOP_WORDS.get(language, 0),
+            "stop_words": STOP_WORDS.get(language, 0), "plain": PLAIN.get(language, 0),
             "class_bias": language in CLASS_BIAS}
 
 
@@ -178,6 +184,11 @@ def emoji_pairs():
             if polarity in labels]
 
 
+def plain_pairs(language):
+    """Return the (text, label) pairs of `language`'s plain sentences (PLAIN_SENTENCES)."""
+    return [(text, label) for code, label, text in read_rows(PLAIN_SENTENCES, 3) if code == language]
+
+
 def own_lexicons(language):
     """Return this project's lexicon files for `language`: the emoji list, the language's own list and its
     list of the source words that carry no sentiment."""
@@ -211,12 +222,13 @@ def frequent_words(data_dir, folders, count):
 
 def lexicon_and_extras(data_dir, language, chosen, path):
     """Build recipe `chosen`'s lexicon into `path`; return it (or None) and the (text, label) pairs its extra
-    corpora, silver folders and emoji lines add to the UMSAB lines."""
+    corpora, silver folders, emoji lines and plain sentences add to the UMSAB lines."""
     stop_words = frequent_words(data_dir, chosen["silver"], chosen["stop_words"]) if chosen["stop_words"] else ()
     lexicon = build_lexicon(data_dir, language, chosen["lexicons"], path, chosen["lexicon_weight"],
                             chosen["drop_negated"], stop_words)
     pairs = extra_pairs(data_dir, chosen["extra"]) + silver_pairs(data_dir, chosen["silver"], lexicon)
-    return lexicon, pairs + (emoji_pairs() if chosen["emoji_lines"] else [])
+    pairs += emoji_pairs() if chosen["emoji_lines"] else []
+    return lexicon, pairs + plain_pairs(language) * chosen["plain"]
 
 
 # glibc's mallopt parameter M_PERTURB: new allocations are filled with 0xFF ^ its value.

@@ -18,7 +18,7 @@ from .calibration import fit
 from .data import LABELS
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
-from .recipe import TRAINER, lexicon_and_extras, own_lexicons, recipe, require_corpora, train, training_lines, umsab_pairs
+from .recipe import PLAIN_SENTENCES, TRAINER, lexicon_and_extras, own_lexicons, recipe, require_corpora, train, training_lines, umsab_pairs
 from .store import MANIFEST, sha256_of
 
 LID_FILE = "lid.176.ftz"
@@ -52,7 +52,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
     fields = {"language": language, "labels": SentimentModel(path).labels, "temperature": round(temperature, 4),
               "training_data": [f"umsab/{UMSAB_FOLDERS[language]} (train+val)", *chosen["extra"],
                                 *(f"{folder} (lexicon-labelled)" for folder in chosen["silver"]),
-                                *(["sentiment/lexicons/emoji.tsv (each entry alone)"] if chosen["emoji_lines"] else [])],
+                                *(["sentiment/lexicons/emoji.tsv (each entry alone)"] if chosen["emoji_lines"] else []),
+                                *([f"sentiment/{PLAIN_SENTENCES.name} (x{chosen['plain']})"] if chosen["plain"] else [])],
               "train_lines": len(pairs), "cv": cv.summary(result)}
     if chosen["class_bias"]:
         fields["bias"] = {label: round(b, 4) for label, b in zip(LABELS, bias)}

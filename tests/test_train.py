@@ -57,6 +57,7 @@ def tiny_recipe(monkeypatch):
     monkeypatch.setattr(recipe, "LEXICON_WEIGHT", {})
     monkeypatch.setattr(recipe, "STOP_WORDS", {})
     monkeypatch.setattr(recipe, "CLASS_BIAS", set())
+    monkeypatch.setattr(recipe, "PLAIN", {})
 
 
 def build(corpus, out, *languages):
@@ -112,6 +113,27 @@ def test_emoji_lines_teach_a_model_the_emoji_list_alone(corpus, tmp_path, monkey
     model = from_manifest(out, "en", entry)
     assert [model.classify(normalize(text))[0] for text in ("👍", "🙂", "😡😡", ":(")] == [
         "POSITIVE", "POSITIVE", "NEGATIVE", "NEGATIVE"]
+
+
+def test_plain_sentences_join_the_training_lines_as_many_times_as_the_recipe_says(corpus, tmp_path, monkeypatch):
+    plain = recipe.plain_pairs("en")
+    monkeypatch.setattr(recipe, "PLAIN", {"en": 2})
+    entry = build(corpus, tmp_path / "models")["models"]["en"]
+    silver = len(recipe.silver_pairs(corpus, {SILVER: 1}, recipe.build_lexicon(corpus, "en", [LEXICON], tmp_path / "l")))
+    assert entry["train_lines"] == len(tiny_lines("en")) + silver + 2 * len(plain)
+    assert entry["training_data"][-1] == "sentiment/plain-sentences.tsv (x2)"
+
+
+def test_plain_sentences_are_balanced_and_none_is_in_an_evaluation_set():
+    evaluation = [text for path in (evaluate.EVERYDAY, evaluate.EVERYDAY_CHECK, evaluate.EVERYDAY_THIRD,
+                                    evaluate.EVERYDAY_FOURTH, evaluate.EVERYDAY_FIFTH, evaluate.NEGATION)
+                  for _, _, text in evaluate.everyday_set(path)]
+    evaluation = {normalize(text) for text in evaluation}
+    for language in ("en", "fr", "de", "it", "es", "pt"):
+        pairs = recipe.plain_pairs(language)
+        labels = [label for _, label in pairs]
+        assert len(pairs) == 120 and labels.count("positive") == labels.count("negative") == labels.count("neutral")
+        assert not {normalize(text) for text, _ in pairs} & evaluation
 
 
 def test_a_recipes_lexicon_weight_and_dropped_negations_reach_the_manifest_and_the_loaded_model(
@@ -270,7 +292,7 @@ def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
 def test_cv_candidate_patches_merge_and_drop():
     chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {"cutoff": 10, "dsub": 2}, "extra": {"a": None, "b": 10},
               "lexicons": ["x"], "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "drop_negated": False,
-              "stop_words": 0, "class_bias": False}
+              "stop_words": 0, "plain": 0, "class_bias": False}
     patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
     assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"] and patched["silver"] == {}
@@ -279,6 +301,7 @@ def test_cv_candidate_patches_merge_and_drop():
     assert cv.patched(chosen, {"drop_negated": True})["drop_negated"] and not patched["drop_negated"]
     assert cv.patched(chosen, {"stop_words": 50})["stop_words"] == 50 and patched["stop_words"] == 0
     assert cv.patched(chosen, {"class_bias": True})["class_bias"] and not patched["class_bias"]
+    assert cv.patched(chosen, {"plain": 2})["plain"] == 2 and patched["plain"] == 0
     assert cv.patched(chosen, {"quantize": {"cutoff": 20}})["quantize"] == {"cutoff": 20, "dsub": 2}
     assert patched["quantize"] == {"cutoff": 10, "dsub": 2}
 
@@ -338,7 +361,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 4 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 5 and "The fifth set (everyday-fifth.tsv)" in out and "The second set (everyday-check.tsv)" in out
     # The fourth set is Italian, Portuguese, Spanish and German, which these models do not serve.
     assert "The third set (everyday-third.tsv)" in out and "fourth set" not in out
     assert "Negated sentiment words (negation.tsv)" in out
@@ -351,7 +374,8 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     (evaluate.EVERYDAY, ("en", "fr", "de", "it", "es", "pt", "ar", "hi"), 30),
     (evaluate.EVERYDAY_CHECK, ("en", "fr", "de", "it", "es", "pt"), 42),
     (evaluate.EVERYDAY_THIRD, ("en", "fr", "de", "it", "es", "pt"), 24),
-    (evaluate.EVERYDAY_FOURTH, ("it", "pt", "es", "de"), 24)])
+    (evaluate.EVERYDAY_FOURTH, ("it", "pt", "es", "de"), 24),
+    (evaluate.EVERYDAY_FIFTH, ("en", "fr", "de", "it", "es", "pt"), 24)])
 def test_everyday_sets_are_balanced_per_language(path, languages, size):
     rows = evaluate.everyday_set(path)
     assert {code for code, _, _ in rows} == set(languages)
