@@ -25,14 +25,17 @@ def scale(probabilities, temperature):
     return calibrate(probabilities, temperature, [0.0] * len(probabilities))
 
 
-def log_loss(rows, truth, temperature):
-    """Return the mean negative log-likelihood of class indices `truth` under `rows` scaled by `temperature`."""
-    return -sum(math.log(scale(row, temperature)[t]) for row, t in zip(rows, truth)) / len(rows)
+def log_loss(rows, truth, temperature, bias=None):
+    """Return the mean negative log-likelihood of class indices `truth` under `rows` scaled by `temperature` (and
+    weighted by `bias`, if given)."""
+    bias = bias or [0.0] * len(rows[0])
+    return -sum(math.log(calibrate(row, temperature, bias)[t]) for row, t in zip(rows, truth)) / len(rows)
 
 
-def fit_temperature(rows, truth):
-    """Return the temperature (from TEMPERATURES) that minimises the log loss of `rows` against `truth`."""
-    return min(TEMPERATURES, key=lambda t: log_loss(rows, truth, t))
+def fit_temperature(rows, truth, bias=None):
+    """Return the temperature (from TEMPERATURES) that minimises the log loss of `rows` against `truth`, with
+    the class `bias` fixed, if given."""
+    return min(TEMPERATURES, key=lambda t: log_loss(rows, truth, t, bias))
 
 
 def expected_calibration_error(rows, truth, bins=ECE_BINS):

@@ -13,12 +13,12 @@ import tempfile
 from pathlib import Path
 
 from . import recipe as recipes
-from .calibration import calibrate, expected_calibration_error, fit
+from .calibration import calibrate, expected_calibration_error, fit, fit_temperature
 from .data import LABELS
 from .evaluate import everyday_set, metrics
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
-from .text import normalize
+from .text import looks_plain, normalize
 
 FOLDS = 5
 REPEATS = 2
@@ -40,7 +40,8 @@ def fold_of(labels, folds, repeat):
 
 
 def _fit_and_predict(job):
-    """Train one fold's model and return its probabilities on the held-out texts and the everyday texts."""
+    """Train one fold's model and return its probabilities on the held-out texts (tweets, then plain sentences)
+    and the everyday texts."""
     train_pairs, held_out, everyday, chosen, lexicon = job
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.ftz"
@@ -56,52 +57,78 @@ def _label(row):
 
 def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
     """Return the out-of-fold results of `language`'s recipe `chosen`: per-fold macro-F1, out-of-fold
-    probabilities (raw and calibrated) with their truth, and per-fold-model everyday accuracy."""
+    probabilities (raw and calibrated) with their truth, the same of its plain sentences (folded as the tweets
+    are, and calibrated with a temperature of their own), and per-fold-model everyday accuracy."""
     pairs = recipes.umsab_pairs(data_dir, language)
     tokens = [normalize(text) for text, _ in pairs]
-    everyday = [(normalize(text), label) for code, label, text in everyday_set() if code == language]
+    looks = [looks_plain(text) for text, _ in pairs]
+    plain = recipes.plain_pairs(language) if chosen["plain"] else []
+    plain_tokens = [normalize(text) for text, _ in plain]
+    everyday = [(normalize(text), label, looks_plain(text)) for code, label, text in everyday_set() if code == language]
     with tempfile.TemporaryDirectory() as tmp:
         lexicon_path = Path(tmp) / "lexicon.tsv"
         lexicon, extra = recipes.lexicon_and_extras(data_dir, language, chosen, lexicon_path)
         jobs, held_out = [], []
         for repeat in range(repeats):
             assignment = fold_of([label for _, label in pairs], folds, repeat)
+            plain_assignment = fold_of([label for _, label in plain], folds, repeat)
             for fold in range(folds):
                 test = [i for i, f in enumerate(assignment) if f == fold]
+                plain_test = [i for i, f in enumerate(plain_assignment) if f == fold]
                 train_pairs = [pair for pair, f in zip(pairs, assignment) if f != fold] + extra
-                jobs.append((train_pairs, [tokens[i] for i in test], [t for t, _ in everyday], chosen, lexicon))
-                held_out.append((repeat, fold, test))
+                train_pairs += [pair for pair, f in zip(plain, plain_assignment) if f != fold] * chosen["plain"]
+                texts = [tokens[i] for i in test] + [plain_tokens[i] for i in plain_test]
+                jobs.append((train_pairs, texts, [t for t, _, _ in everyday], chosen, lexicon))
+                held_out.append((repeat, fold, test, plain_test))
         with multiprocessing.get_context("fork").Pool() as pool:
             outputs = pool.map(_fit_and_predict, jobs)
-    truths = [[LABELS.index(pairs[i][1]) for i in test] for _, _, test in held_out]
-    result = {"macro_f1": [], "rows": [], "calibrated": [], "truth": [], "everyday": []}
-    for cell, ((repeat, fold, test), (rows, everyday_rows)) in enumerate(zip(held_out, outputs)):
+    truths = [[LABELS.index(pairs[i][1]) for i in test] for _, _, test, _ in held_out]
+    plain_truths = [[LABELS.index(plain[i][1]) for i in plain_test] for *_, plain_test in held_out]
+    tweet_rows = [rows[: len(test)] for (_, _, test, _), (rows, _) in zip(held_out, outputs)]
+    plain_rows = [rows[len(test) :] for (_, _, test, _), (rows, _) in zip(held_out, outputs)]
+    result = {"macro_f1": [], "rows": [], "calibrated": [], "truth": [], "everyday": [], "plain_rows": [],
+              "plain_calibrated": [], "plain_truth": []}
+    for cell, ((repeat, fold, test, _), (_, everyday_rows)) in enumerate(zip(held_out, outputs)):
         # Each fold is calibrated as the shipped model is, but fitted on the other folds of its repeat (the other
         # repeats hold the same texts): with class biases, its answers and so its macro-F1 are the calibrated ones.
-        others = [i for i, (r, f, _) in enumerate(held_out) if r == repeat and f != fold]
-        temperature, bias = fit([row for i in others for row in outputs[i][0]],
+        others = [i for i, (r, f, _, _) in enumerate(held_out) if r == repeat and f != fold]
+        temperature, bias = fit([row for i in others for row in tweet_rows[i]],
                                 [t for i in others for t in truths[i]], chosen["class_bias"])
-        calibrated = [calibrate(row, temperature, bias) for row in rows]
+        plain_temperature = temperature
+        if plain:
+            plain_temperature = fit_temperature([row for i in others for row in plain_rows[i]],
+                                                [t for i in others for t in plain_truths[i]], bias)
+            result["plain_rows"] += plain_rows[cell]
+            result["plain_calibrated"] += [calibrate(row, plain_temperature, bias) for row in plain_rows[cell]]
+            result["plain_truth"] += plain_truths[cell]
+        rows = tweet_rows[cell]
+        # As the service does: a tweet that reads as a plain sentence takes the plain temperature.
+        calibrated = [calibrate(row, plain_temperature if looks[i] else temperature, bias) for i, row in zip(test, rows)]
         truth = truths[cell]
         result["macro_f1"].append(metrics([LABELS[t] for t in truth], [_label(row) for row in calibrated])["macro_f1"])
         result["rows"] += rows
         result["calibrated"] += calibrated
         result["truth"] += truth
         if everyday:
-            answers = [_label(calibrate(row, temperature, bias)) for row in everyday_rows]
-            right = sum(answer == label for answer, (_, label) in zip(answers, everyday))
+            answers = [_label(calibrate(row, plain_temperature if looks else temperature, bias))
+                       for row, (_, _, looks) in zip(everyday_rows, everyday)]
+            right = sum(answer == label for answer, (_, label, _) in zip(answers, everyday))
             result["everyday"].append(100.0 * right / len(everyday))
     return result
 
 
 def summary(result):
-    """Return the figures of one cross-validation: macro-F1 mean and sd, ECE raw and calibrated, everyday."""
+    """Return the figures of one cross-validation: macro-F1 mean and sd, ECE raw and calibrated (and of the plain
+    sentences, calibrated, if any), everyday."""
     f1 = result["macro_f1"]
-    return {"macro_f1": round(statistics.mean(f1), 2), "macro_f1_sd": round(statistics.stdev(f1), 2),
-            "ece_raw": round(expected_calibration_error(result["rows"], result["truth"]), 2),
-            "ece": round(expected_calibration_error(result["calibrated"], result["truth"]), 2),
-            "everyday": round(statistics.mean(result["everyday"]), 1) if result["everyday"] else None,
-            "folds": len(f1)}
+    figures = {"macro_f1": round(statistics.mean(f1), 2), "macro_f1_sd": round(statistics.stdev(f1), 2),
+               "ece_raw": round(expected_calibration_error(result["rows"], result["truth"]), 2),
+               "ece": round(expected_calibration_error(result["calibrated"], result["truth"]), 2),
+               "everyday": round(statistics.mean(result["everyday"]), 1) if result["everyday"] else None,
+               "folds": len(f1)}
+    if result["plain_truth"]:
+        figures["ece_plain"] = round(expected_calibration_error(result["plain_calibrated"], result["plain_truth"]), 2)
+    return figures
 
 
 def patched(chosen, patch):

@@ -36,16 +36,19 @@ def model_input(tokens, lexicon):
 
 
 class SentimentModel:
-    """One language's sentiment model: fastText, its lexicon (or None) and its calibration: a temperature, and
-    a bias per class (label -> log-weight added after the temperature; none: 0)."""
+    """One language's sentiment model: fastText, its lexicon (or None) and its calibration: a temperature, a
+    bias per class (label -> log-weight added after the temperature; none: 0), and the temperature of texts that
+    read as plain sentences (text.looks_plain; none: the same)."""
 
-    def __init__(self, path, lexicon=None, temperature=1.0, bias=None):
+    def __init__(self, path, lexicon=None, temperature=1.0, bias=None, plain_temperature=None):
         self._predict = _load(path)
         # The predict-only package has no label list; every label gets a probability for any word.
         self.labels = sorted(label[len(LABEL_PREFIX) :] for _, label in self._predict("a", -1))
         self.lexicon = lexicon
         self.temperature = temperature
         self._power = 1.0 / temperature
+        self.plain_temperature = plain_temperature or temperature
+        self._plain_power = 1.0 / self.plain_temperature
         bias = bias or {}
         if set(bias) - set(self.labels):
             raise ValueError(f"bias names labels the model lacks: {sorted(set(bias) - set(self.labels))}")
@@ -67,11 +70,11 @@ class SentimentModel:
         total = sum(row)
         return [p / total for p in row]
 
-    def classify(self, tokens):
+    def classify(self, tokens, plain=False):
         """Return the Comprehend Sentiment ("POSITIVE", ...) of normalised `tokens` and their calibrated
         SentimentScore: four floats summing to 1, of which the Sentiment's is the highest (on a tie, the first in
-        fastText's ranking)."""
-        power = self._power
+        fastText's ranking). `plain`: the text reads as a plain sentence, and takes the plain temperature."""
+        power = self._plain_power if plain else self._power
         keys = self._keys
         scores = {"Positive": 0.0, "Negative": 0.0, "Neutral": 0.0, "Mixed": 0.0}
         total = best = 0.0
@@ -88,16 +91,18 @@ class SentimentModel:
             scores[key] /= total
         return top, scores
 
-    def scores(self, tokens):
+    def scores(self, tokens, plain=False):
         """Return the calibrated Comprehend SentimentScore of normalised `tokens`: four floats summing to 1."""
-        return self.classify(tokens)[1]
+        return self.classify(tokens, plain)[1]
 
 
 def from_manifest(folder, language, entry):
     """Return the SentimentModel of `language`'s manifest `entry`, its files (and lexicon) in `folder`."""
     temperature = entry.get("temperature", 1.0)
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < math.inf:
-        raise ValueError(f"temperature {temperature!r} is not a positive number")
+    plain_temperature = entry.get("plain_temperature", temperature)
+    for value in (temperature, plain_temperature):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+            raise ValueError(f"temperature {value!r} is not a positive number")
     lexicon = entry.get("lexicon")
     if lexicon:
         weight = lexicon.get("weight", 1)
@@ -115,7 +120,7 @@ def from_manifest(folder, language, entry):
     if not isinstance(bias, dict) or not all(
             not isinstance(b, bool) and isinstance(b, (int, float)) and abs(b) <= MAX_BIAS for b in bias.values()):
         raise ValueError(f"bias {bias!r} is not a label -> number from -{MAX_BIAS} to {MAX_BIAS} map")
-    return SentimentModel(Path(folder) / Path(entry["file"]).name, lexicon, temperature, bias)
+    return SentimentModel(Path(folder) / Path(entry["file"]).name, lexicon, temperature, bias, plain_temperature)
 
 
 class LanguageIdentifier:

@@ -222,13 +222,13 @@ def frequent_words(data_dir, folders, count):
 
 def lexicon_and_extras(data_dir, language, chosen, path):
     """Build recipe `chosen`'s lexicon into `path`; return it (or None) and the (text, label) pairs its extra
-    corpora, silver folders, emoji lines and plain sentences add to the UMSAB lines."""
+    corpora, silver folders and emoji lines add to the UMSAB lines (the plain sentences are added apart: cv folds
+    them)."""
     stop_words = frequent_words(data_dir, chosen["silver"], chosen["stop_words"]) if chosen["stop_words"] else ()
     lexicon = build_lexicon(data_dir, language, chosen["lexicons"], path, chosen["lexicon_weight"],
                             chosen["drop_negated"], stop_words)
     pairs = extra_pairs(data_dir, chosen["extra"]) + silver_pairs(data_dir, chosen["silver"], lexicon)
-    pairs += emoji_pairs() if chosen["emoji_lines"] else []
-    return lexicon, pairs + plain_pairs(language) * chosen["plain"]
+    return lexicon, pairs + (emoji_pairs() if chosen["emoji_lines"] else [])
 
 
 # glibc's mallopt parameter M_PERTURB: new allocations are filled with 0xFF ^ its value.

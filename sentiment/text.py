@@ -24,6 +24,8 @@ _TOKEN = re.compile(
     r"|[^\w\s\x00-\x1f\x7f\ufe0f\u200d]"
 )
 
+# Marks of a post rather than a plain sentence, besides links: a mention, a hashtag or an emoji.
+_POST = re.compile(r"[@#\u2600-\u27bf\U0001f000-\U0001faff]")
 # The plain words that _TOKEN's second emoticon branch ("d8", "do8": a "D8" face, lower-cased) would split.
 _EMOTICON_WORDS = ("d8", "do8")
 # Marks that end a word ("great!", "film,"): each its own token, none part of an emoticon.
@@ -61,6 +63,14 @@ def normalize(text):
     # replacement: re parses a template string on every call, which costs more than the search.
     text = _REPEAT.sub(_three, text)
     return tokenize(text)
+
+
+def looks_plain(text):
+    """Return whether raw `text` reads as a plain sentence, not a post: a capital letter first, ".", "!" or "?"
+    last, and no mention, hashtag, link or emoji."""
+    text = text.strip()
+    return (text[:1].isupper() and text[-1:] in (".", "!", "?") and "http" not in text and "www." not in text
+            and not _POST.search(text))
 
 
 def tokenize(text):

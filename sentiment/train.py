@@ -1,9 +1,9 @@
 """Build the shipped models: `python -m sentiment.train --data DIR --out models`.
 
-Per language: cross-validate the recipe (sentiment.recipe) to fit the calibration (a temperature, and class
-biases where the recipe asks) on out-of-fold predictions and to record the model's figures, then train on all
-of UMSAB train+val and the recipe's extra corpora, and write the model, its lexicon and the manifest entry
-listing both.
+Per language: cross-validate the recipe (sentiment.recipe) to fit the calibration (a temperature, class
+biases where the recipe asks, and a temperature for plain sentences where it has them) on out-of-fold
+predictions and to record the model's figures, then train on all of UMSAB train+val and the recipe's extra
+corpora and plain sentences, and write the model, its lexicon and the manifest entry listing both.
 """
 
 import argparse
@@ -14,11 +14,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import cv
-from .calibration import fit
+from .calibration import fit, fit_temperature
 from .data import LABELS
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
-from .recipe import PLAIN_SENTENCES, TRAINER, lexicon_and_extras, own_lexicons, recipe, require_corpora, train, training_lines, umsab_pairs
+from .recipe import (PLAIN_SENTENCES, TRAINER, lexicon_and_extras, own_lexicons, plain_pairs, recipe, require_corpora,
+                     train, training_lines, umsab_pairs)
 from .store import MANIFEST, sha256_of
 
 LID_FILE = "lid.176.ftz"
@@ -46,7 +47,7 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
     temperature, bias = fit(result["rows"], result["truth"], chosen["class_bias"])
     lexicon_path = out / f"{language}.lexicon.tsv"
     lexicon, extra = lexicon_and_extras(data_dir, language, chosen, lexicon_path)
-    pairs = umsab_pairs(data_dir, language) + extra
+    pairs = umsab_pairs(data_dir, language) + extra + plain_pairs(language) * chosen["plain"]
     path = out / f"{language}.ftz"
     train(training_lines(pairs, lexicon), path, chosen["train"], chosen["quantize"])
     fields = {"language": language, "labels": SentimentModel(path).labels, "temperature": round(temperature, 4),
@@ -55,6 +56,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
                                 *(["sentiment/lexicons/emoji.tsv (each entry alone)"] if chosen["emoji_lines"] else []),
                                 *([f"sentiment/{PLAIN_SENTENCES.name} (x{chosen['plain']})"] if chosen["plain"] else [])],
               "train_lines": len(pairs), "cv": cv.summary(result)}
+    if result["plain_truth"]:
+        fields["plain_temperature"] = round(fit_temperature(result["plain_rows"], result["plain_truth"], bias), 4)
     if chosen["class_bias"]:
         fields["bias"] = {label: round(b, 4) for label, b in zip(LABELS, bias)}
     if lexicon:

@@ -51,9 +51,10 @@ TEMPLATES = {
 }
 
 
-# The tiny English model reads lexicon features and has a calibration temperature, as the shipped ones do.
+# The tiny English model reads lexicon features and has calibration temperatures, as the shipped ones do.
 TINY_LEXICON = "great\t1\nlove\t1\nterrible\t-1\nhate\t-1\n"
 TINY_TEMPERATURE = 1.5
+TINY_PLAIN_TEMPERATURE = 0.75
 
 
 def tiny_lines(language):
@@ -79,7 +80,8 @@ def tiny_models(tmp_path_factory):
         lexicon = None
         if language == "en":
             lexicon = Lexicon.load(out / "en.lexicon.tsv", "en")
-            fields = {"lexicon": entry(out / "en.lexicon.tsv"), "temperature": TINY_TEMPERATURE}
+            fields = {"lexicon": entry(out / "en.lexicon.tsv"), "temperature": TINY_TEMPERATURE,
+                      "plain_temperature": TINY_PLAIN_TEMPERATURE}
         lines = [f"{label} {model_input(text, lexicon)}" for label, text in
                  (line.split(" ", 1) for line in tiny_lines(language))]
         train(lines, path, TINY_TRAIN, TINY_QUANTIZE)

@@ -398,6 +398,14 @@ def test_languages_that_are_not_iso_codes_refuse_to_start(make_app, languages):
         make_app(LANGUAGES=languages)
 
 
+def test_a_plain_sentence_takes_the_plain_temperature(client):
+    post = lambda text: client.post("/invocations", json={"text": text, "language": "en"}).get_json()
+    # The same tokens ("i love it !"); only the capital tells the plain sentence from the post.
+    plain, post_like = post("I love it!"), post("i love it!")
+    assert plain["Sentiment"] == post_like["Sentiment"] == "POSITIVE"
+    assert plain["SentimentScore"]["Positive"] > post_like["SentimentScore"]["Positive"]
+
+
 def test_scores_are_written_to_eight_significant_digits(client):
     """Eight digits: more than float32, which Comprehend answers in, holds; at a third of repr's cost."""
     single = post(client, {"text": "Ça va très bien 😀", "language": "fr"}).get_data(as_text=True)

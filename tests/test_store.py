@@ -99,11 +99,12 @@ def test_a_tampered_lexicon_is_refused_with_its_model(make_app, tiny_models, tmp
     assert ping.status_code == 503 and "en.lexicon.tsv" in ping.get_json()["errors"]["en"]
 
 
-@pytest.mark.parametrize("temperature", [0, -1.5, "2", None, True])
-def test_a_bad_temperature_is_refused_with_its_reason(make_app, tiny_models, tmp_path, temperature):
+@pytest.mark.parametrize("field, temperature", [*(("temperature", t) for t in (0, -1.5, "2", None, True)),
+                                                *(("plain_temperature", t) for t in (0, "2", None))])
+def test_a_bad_temperature_is_refused_with_its_reason(make_app, tiny_models, tmp_path, field, temperature):
     source = copy_source(tiny_models, tmp_path)
     manifest = json.loads((source / "manifest.json").read_text())
-    manifest["models"]["en"]["temperature"] = temperature
+    manifest["models"]["en"][field] = temperature
     (source / "manifest.json").write_text(json.dumps(manifest))
     client = make_app(MODEL_SOURCE=str(source)).test_client()
     ping = client.get("/ping")

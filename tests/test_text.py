@@ -5,7 +5,7 @@ import random
 import pytest
 from conftest import ROOT
 
-from sentiment.text import _TOKEN, normalize, tokenize
+from sentiment.text import _TOKEN, looks_plain, normalize, tokenize
 
 
 @pytest.mark.parametrize(
@@ -37,6 +37,16 @@ from sentiment.text import _TOKEN, normalize, tokenize
 )
 def test_normalize(text, expected):
     assert normalize(text) == expected
+
+
+@pytest.mark.parametrize("text, plain", [
+    ("The train leaves at eight.", True), ("  Das ist großartig!  ", True), ("Ça va ?", True),
+    ("the train leaves at eight.", False), ("The train leaves at eight", False), ("Great day @anna!", False),
+    ("Great day #summer!", False), ("See https://example.com today.", False), ("Great day 😀!", False),
+    ("8 o'clock.", False), ("", False), ("!", False),
+])
+def test_looks_plain_tells_a_plain_sentence_from_a_post(text, plain):
+    assert looks_plain(text) is plain
 
 
 def test_output_is_one_line_of_single_spaced_tokens():

@@ -122,6 +122,12 @@ def test_plain_sentences_join_the_training_lines_as_many_times_as_the_recipe_say
     silver = len(recipe.silver_pairs(corpus, {SILVER: 1}, recipe.build_lexicon(corpus, "en", [LEXICON], tmp_path / "l")))
     assert entry["train_lines"] == len(tiny_lines("en")) + silver + 2 * len(plain)
     assert entry["training_data"][-1] == "sentiment/plain-sentences.tsv (x2)"
+    # Cross-validation holds each fold's plain sentences out, and fits their temperature on the others'.
+    assert entry["plain_temperature"] != entry["temperature"] and 0 <= entry["cv"]["ece_plain"] <= 100
+    model = from_manifest(tmp_path / "models", "en", entry)
+    assert model.plain_temperature == entry["plain_temperature"]
+    scores, plain_scores = model.scores("a great day"), model.scores("a great day", plain=True)
+    assert (max(plain_scores.values()) > max(scores.values())) == (entry["plain_temperature"] < entry["temperature"])
 
 
 def test_plain_sentences_are_balanced_and_none_is_in_an_evaluation_set():
