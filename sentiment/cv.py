@@ -61,7 +61,7 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
     are, and calibrated with a temperature of their own), and per-fold-model everyday accuracy."""
     pairs = recipes.umsab_pairs(data_dir, language)
     tokens = [normalize(text) for text, _ in pairs]
-    looks = [looks_plain(text) for text, _ in pairs]
+    plain_looking = [looks_plain(text) for text, _ in pairs]
     plain = recipes.plain_pairs(language) if chosen["plain"] else []
     plain_tokens = [normalize(text) for text, _ in plain]
     everyday = [(normalize(text), label, looks_plain(text)) for code, label, text in everyday_set() if code == language]
@@ -103,15 +103,16 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
             result["plain_truth"] += plain_truths[cell]
         rows = tweet_rows[cell]
         # As the service does: a tweet that reads as a plain sentence takes the plain temperature.
-        calibrated = [calibrate(row, plain_temperature if looks[i] else temperature, bias) for i, row in zip(test, rows)]
+        calibrated = [calibrate(row, plain_temperature if plain_looking[i] else temperature, bias)
+                      for i, row in zip(test, rows)]
         truth = truths[cell]
         result["macro_f1"].append(metrics([LABELS[t] for t in truth], [_label(row) for row in calibrated])["macro_f1"])
         result["rows"] += rows
         result["calibrated"] += calibrated
         result["truth"] += truth
         if everyday:
-            answers = [_label(calibrate(row, plain_temperature if looks else temperature, bias))
-                       for row, (_, _, looks) in zip(everyday_rows, everyday)]
+            answers = [_label(calibrate(row, plain_temperature if is_plain else temperature, bias))
+                       for row, (_, _, is_plain) in zip(everyday_rows, everyday)]
             right = sum(answer == label for answer, (_, label, _) in zip(answers, everyday))
             result["everyday"].append(100.0 * right / len(everyday))
     return result

@@ -367,7 +367,8 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 5 and "The fifth set (everyday-fifth.tsv)" in out and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 5 and "The second set (everyday-check.tsv)" in out
+    assert "The fifth set (everyday-fifth.tsv)" in out
     # The fourth set is Italian, Portuguese, Spanish and German, which these models do not serve.
     assert "The third set (everyday-third.tsv)" in out and "fourth set" not in out
     assert "Negated sentiment words (negation.tsv)" in out
