@@ -20,11 +20,6 @@ def calibrate(probabilities, temperature, bias):
     return [p / total for p in powered]
 
 
-def scale(probabilities, temperature):
-    """Return `probabilities` scaled by `temperature` alone: softmax(logits / T)."""
-    return calibrate(probabilities, temperature, [0.0] * len(probabilities))
-
-
 def log_loss(rows, truth, temperature, bias=None):
     """Return the mean negative log-likelihood of class indices `truth` under `rows` scaled by `temperature` (and
     weighted by `bias`, if given)."""

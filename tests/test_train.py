@@ -8,7 +8,7 @@ from conftest import TINY_QUANTIZE, TINY_TRAIN, tiny_lines
 
 from sentiment import cv, evaluate, recipe, train
 from sentiment.calibration import (TEMPERATURES, calibrate, expected_calibration_error, fit, fit_temperature,
-                                   log_loss, scale)
+                                   log_loss)
 from sentiment.lexicon import Lexicon, merge
 from sentiment.model import MAX_BIAS, from_manifest
 from sentiment.store import sha256_of
@@ -320,8 +320,8 @@ def test_temperature_scaling_recovers_calibration():
     assert expected_calibration_error(rows, truth) == pytest.approx(30.0)
     temperature = fit_temperature(rows, truth)
     assert temperature > 1.0
-    assert expected_calibration_error([scale(row, temperature) for row in rows], truth) < 2.0
-    assert sum(scale(rows[0], temperature)) == pytest.approx(1.0)
+    assert expected_calibration_error([calibrate(row, temperature, [0.0] * 3) for row in rows], truth) < 2.0
+    assert sum(calibrate(rows[0], temperature, [0.0] * 3)) == pytest.approx(1.0)
 
 
 def test_class_biases_correct_a_model_that_says_neutral_too_often():
