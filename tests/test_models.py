@@ -25,7 +25,7 @@ FIFTH_FLOOR = {"en": (91.7, 91.7), "fr": (95.8, 95.8), "de": (87.5, 87.5), "it":
                "pt": (87.5, 87.5)}
 # The same for the seventh set, 24 a language, written after these models were built.
 SEVENTH_FLOOR = {"en": (100.0, 100.0), "fr": (79.2, 79.2), "de": (70.8, 70.8), "it": (83.3, 83.3),
-                 "es": (91.7, 91.7), "pt": (87.5, 87.5)}
+                 "es": (95.8, 95.8), "pt": (87.5, 87.5)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
 LETTERLESS_FLOOR = {"en": 100.0, "fr": 100.0, "de": 97.2, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
