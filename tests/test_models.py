@@ -14,18 +14,18 @@ MANIFEST = json.loads((MODELS / "manifest.json").read_text(encoding="utf-8"))["m
 # Everyday-sentence accuracy (%) of the shipped models, language named and auto-detected: the level reached
 # when they were built (models/README.md); a rebuild may lose one sentence of 30, not more.
 EVERYDAY_FLOOR = {
-    "en": (100.0, 100.0), "fr": (96.7, 96.7), "de": (100.0, 100.0), "it": (90.0, 90.0), "es": (93.3, 93.3),
+    "en": (100.0, 100.0), "fr": (96.7, 96.7), "de": (100.0, 100.0), "it": (93.3, 93.3), "es": (93.3, 93.3),
     "pt": (93.3, 93.3), "ar": (50.0, 50.0), "hi": (36.7, 36.7),
 }
 # The same for the sentences with negated sentiment words ("not bad"), 14 a language: a rebuild may lose one.
-NEGATION_FLOOR = {"en": (100.0, 100.0), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (100.0, 100.0),
+NEGATION_FLOOR = {"en": (100.0, 100.0), "fr": (78.6, 78.6), "de": (100.0, 100.0), "it": (100.0, 100.0),
                   "es": (78.6, 71.4), "pt": (100.0, 100.0)}
 # The same for the fifth set, 24 a language, written before the plain training sentences.
 FIFTH_FLOOR = {"en": (91.7, 91.7), "fr": (95.8, 95.8), "de": (87.5, 87.5), "it": (83.3, 83.3), "es": (91.7, 91.7),
-               "pt": (87.5, 87.5)}
-# The same for the seventh set, 24 a language, written after these models were built.
-SEVENTH_FLOOR = {"en": (100.0, 100.0), "fr": (79.2, 79.2), "de": (70.8, 70.8), "it": (83.3, 83.3),
-                 "es": (95.8, 95.8), "pt": (87.5, 87.5)}
+               "pt": (95.8, 95.8)}
+# The same for the seventh set, 24 a language, written before the second 180 plain sentences of each language.
+SEVENTH_FLOOR = {"en": (100.0, 100.0), "fr": (87.5, 87.5), "de": (75.0, 75.0), "it": (87.5, 87.5),
+                 "es": (95.8, 95.8), "pt": (79.2, 79.2)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
 LETTERLESS_FLOOR = {"en": 100.0, "fr": 100.0, "de": 97.2, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
