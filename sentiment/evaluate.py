@@ -23,6 +23,8 @@ EVERYDAY_FIFTH = Path(__file__).with_name("everyday-fifth.tsv")
 EVERYDAY_SIXTH = Path(__file__).with_name("everyday-sixth.tsv")
 # A seventh, written before the changes it judged, which came after the plain training sentences.
 EVERYDAY_SEVENTH = Path(__file__).with_name("everyday-seventh.tsv")
+# An eighth, on topics no training sentence was written about, before the changes it judged.
+EVERYDAY_EIGHTH = Path(__file__).with_name("everyday-eighth.tsv")
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
 NEGATION = Path(__file__).with_name("negation.tsv")
 # Texts without a letter: a sentiment model answers them whatever language is named.
@@ -127,7 +129,7 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the seven sets and the negation set), their
+    """Print the everyday-sentence tables of the models in --models (the eight sets and the negation set), their
     accuracy on texts without a letter, and their table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
@@ -137,7 +139,8 @@ def main(argv=None):
     models, lid = load_models(args.models)
     print(everyday_table(everyday_accuracy(models, lid, everyday_set())))
     for ordinal, path in (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH),
-                          ("fifth", EVERYDAY_FIFTH), ("sixth", EVERYDAY_SIXTH), ("seventh", EVERYDAY_SEVENTH)):
+                          ("fifth", EVERYDAY_FIFTH), ("sixth", EVERYDAY_SIXTH), ("seventh", EVERYDAY_SEVENTH),
+                          ("eighth", EVERYDAY_EIGHTH)):
         results = everyday_accuracy(models, lid, everyday_set(path))
         if results:  # a set without a served language prints nothing (the fourth lacks English and French)
             print(f"\nThe {ordinal} set ({path.name}), for measuring only:\n")
