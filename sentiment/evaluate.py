@@ -21,9 +21,9 @@ EVERYDAY_FOURTH = Path(__file__).with_name("everyday-fourth.tsv")
 EVERYDAY_FIFTH = Path(__file__).with_name("everyday-fifth.tsv")
 # A sixth, written after the models it first measured, which had learnt the plain training sentences.
 EVERYDAY_SIXTH = Path(__file__).with_name("everyday-sixth.tsv")
-# A seventh, written before the changes it judged, which came after the plain training sentences.
+# A seventh, written before the second 180 plain training sentences of each language, which it judged.
 EVERYDAY_SEVENTH = Path(__file__).with_name("everyday-seventh.tsv")
-# An eighth, on topics no training sentence was written about, before the changes it judged.
+# An eighth, on topics no training sentence was about, written before the last 180, which it judged.
 EVERYDAY_EIGHTH = Path(__file__).with_name("everyday-eighth.tsv")
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
 NEGATION = Path(__file__).with_name("negation.tsv")
