@@ -5,8 +5,8 @@ import json
 import pytest
 from conftest import ROOT
 
-from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_FIFTH, EVERYDAY_SEVENTH, NEGATION, everyday_accuracy,
-                                everyday_set, letterless_accuracy, letterless_set, load_models)
+from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_FIFTH, EVERYDAY_NINTH, EVERYDAY_SEVENTH, NEGATION,
+                                everyday_accuracy, everyday_set, letterless_accuracy, letterless_set, load_models)
 from sentiment.store import verify
 
 MODELS = ROOT / "models"
@@ -14,21 +14,23 @@ MANIFEST = json.loads((MODELS / "manifest.json").read_text(encoding="utf-8"))["m
 # Everyday-sentence accuracy (%) of the shipped models, language named and auto-detected: the level reached
 # when they were built (models/README.md); a rebuild may lose one sentence of 30, not more.
 EVERYDAY_FLOOR = {
-    "en": (100.0, 100.0), "fr": (93.3, 93.3), "de": (100.0, 100.0), "it": (93.3, 93.3), "es": (96.7, 96.7),
-    "pt": (90.0, 90.0), "ar": (50.0, 50.0), "hi": (36.7, 36.7),
+    "en": (100.0, 100.0), "fr": (96.7, 96.7), "de": (100.0, 100.0), "it": (93.3, 93.3), "es": (100.0, 100.0),
+    "pt": (93.3, 93.3), "ar": (50.0, 50.0), "hi": (36.7, 36.7),
 }
 # The same for the sentences with negated sentiment words ("not bad"), 14 a language: a rebuild may lose one.
-NEGATION_FLOOR = {"en": (100.0, 100.0), "fr": (78.6, 78.6), "de": (100.0, 100.0), "it": (100.0, 100.0),
-                  "es": (71.4, 71.4), "pt": (92.9, 85.7)}
+NEGATION_FLOOR = {"en": (100.0, 100.0), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (100.0, 100.0),
+                  "es": (85.7, 78.6), "pt": (92.9, 92.9)}
 # The same for the fifth set, 24 a language, written before the plain training sentences.
-FIFTH_FLOOR = {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (91.7, 91.7), "es": (87.5, 87.5),
-               "pt": (95.8, 95.8)}
-# The same for the seventh set, written before the second 180 plain sentences of each language, and the eighth,
-# written before the last 180: 24 a language each.
-SEVENTH_FLOOR = {"en": (95.8, 95.8), "fr": (91.7, 91.7), "de": (75.0, 75.0), "it": (87.5, 87.5),
-                 "es": (95.8, 95.8), "pt": (79.2, 79.2)}
-EIGHTH_FLOOR = {"en": (79.2, 79.2), "fr": (87.5, 87.5), "de": (83.3, 83.3), "it": (83.3, 83.3),
+FIFTH_FLOOR = {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (91.7, 91.7), "es": (91.7, 91.7),
+               "pt": (91.7, 91.7)}
+# The same for the seventh set, written before the second 180 plain sentences of each language, the eighth, written
+# before the third 180, and the ninth, written before the last 180: 24 a language each.
+SEVENTH_FLOOR = {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (75.0, 75.0), "it": (91.7, 91.7),
+                 "es": (95.8, 95.8), "pt": (87.5, 87.5)}
+EIGHTH_FLOOR = {"en": (79.2, 79.2), "fr": (91.7, 91.7), "de": (91.7, 91.7), "it": (83.3, 83.3),
                 "es": (87.5, 87.5), "pt": (79.2, 75.0)}
+NINTH_FLOOR = {"en": (95.8, 95.8), "fr": (83.3, 83.3), "de": (79.2, 79.2), "it": (91.7, 91.7),
+               "es": (87.5, 87.5), "pt": (95.8, 95.8)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
 LETTERLESS_FLOOR = {"en": 100.0, "fr": 100.0, "de": 100.0, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
@@ -51,7 +53,8 @@ def test_every_shipped_file_matches_the_manifest_and_fits(name):
 @pytest.mark.parametrize("path, floors, per_language", [(EVERYDAY, EVERYDAY_FLOOR, 30), (NEGATION, NEGATION_FLOOR, 14),
                                                         (EVERYDAY_FIFTH, FIFTH_FLOOR, 24),
                                                         (EVERYDAY_SEVENTH, SEVENTH_FLOOR, 24),
-                                                        (EVERYDAY_EIGHTH, EIGHTH_FLOOR, 24)])
+                                                        (EVERYDAY_EIGHTH, EIGHTH_FLOOR, 24),
+                                                        (EVERYDAY_NINTH, NINTH_FLOOR, 24)])
 def test_everyday_sentences_stay_at_the_level_reached(shipped, path, floors, per_language):
     results = everyday_accuracy(*shipped, everyday_set(path))
     for language, (named, auto) in floors.items():

@@ -140,7 +140,7 @@ def test_plain_sentences_are_balanced_and_none_is_in_an_evaluation_set():
     for language in ("en", "fr", "de", "it", "es", "pt"):
         pairs = recipe.plain_pairs(language)
         labels = [label for _, label in pairs]
-        assert len(pairs) == 540 and labels.count("positive") == labels.count("negative") == labels.count("neutral")
+        assert len(pairs) == 720 and labels.count("positive") == labels.count("negative") == labels.count("neutral")
         assert not {normalize(text) for text, _ in pairs} & evaluation
 
 
