@@ -27,6 +27,8 @@ EVERYDAY_SEVENTH = Path(__file__).with_name("everyday-seventh.tsv")
 EVERYDAY_EIGHTH = Path(__file__).with_name("everyday-eighth.tsv")
 # A ninth, on topics no training sentence was about, written before the fourth 180, which it judged.
 EVERYDAY_NINTH = Path(__file__).with_name("everyday-ninth.tsv")
+# A tenth, on topics no training sentence was about, written before the fifth 180, which it judged.
+EVERYDAY_TENTH = Path(__file__).with_name("everyday-tenth.tsv")
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
 NEGATION = Path(__file__).with_name("negation.tsv")
 # Texts without a letter: a sentiment model answers them whatever language is named.
@@ -131,7 +133,7 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the nine sets and the negation set), their
+    """Print the everyday-sentence tables of the models in --models (the ten sets and the negation set), their
     accuracy on texts without a letter, and their table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
@@ -142,7 +144,8 @@ def main(argv=None):
     print(everyday_table(everyday_accuracy(models, lid, everyday_set())))
     for ordinal, path in (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH),
                           ("fifth", EVERYDAY_FIFTH), ("sixth", EVERYDAY_SIXTH), ("seventh", EVERYDAY_SEVENTH),
-                          ("eighth", EVERYDAY_EIGHTH), ("ninth", EVERYDAY_NINTH)):
+                          ("eighth", EVERYDAY_EIGHTH), ("ninth", EVERYDAY_NINTH),
+                          ("tenth", EVERYDAY_TENTH)):
         results = everyday_accuracy(models, lid, everyday_set(path))
         if results:  # a set without a served language prints nothing (the fourth lacks English and French)
             print(f"\nThe {ordinal} set ({path.name}), for measuring only:\n")
