@@ -26,6 +26,10 @@ _TOKEN = re.compile(
 
 # Marks of a post rather than a plain sentence, besides links: a mention, a hashtag or an emoji.
 _POST = re.compile(r"[@#\u2600-\u27bf\U0001f000-\U0001faff]")
+# A short text without those marks reads as a plain sentence however it is typed ("das ist gut", "Not bad at all"):
+# with the tweets' temperature such sentences scored 0.76 where 91% were right. Longer unmarked texts are mostly
+# tweets, whose scores the plain temperature would make overconfident.
+PLAIN_MAX_WORDS = 12
 # The plain words that _TOKEN's second emoticon branch ("d8", "do8": a "D8" face, lower-cased) would split.
 _EMOTICON_WORDS = ("d8", "do8")
 # Marks that end a word ("great!", "film,"): each its own token, none part of an emoticon.
@@ -66,11 +70,13 @@ def normalize(text):
 
 
 def looks_plain(text):
-    """Return whether raw `text` reads as a plain sentence, not a post: a capital letter first, ".", "!" or "?"
-    last, and no mention, hashtag, link or emoji."""
+    """Return whether raw `text` reads as a plain sentence, not a post: no mention, hashtag, link or emoji, and
+    either a capital letter first and ".", "!" or "?" last, or PLAIN_MAX_WORDS words at most."""
     text = text.strip()
-    return (text[:1].isupper() and text[-1:] in (".", "!", "?") and "http" not in text and "www." not in text
-            and not _POST.search(text))
+    if "http" in text or "www." in text or _POST.search(text):
+        return False
+    return (text[:1].isupper() and text[-1:] in (".", "!", "?")
+            or len(text.split(None, PLAIN_MAX_WORDS)) <= PLAIN_MAX_WORDS)
 
 
 def tokenize(text):
