@@ -23,11 +23,11 @@ EVERYDAY_FIFTH = Path(__file__).with_name("everyday-fifth.tsv")
 EVERYDAY_SIXTH = Path(__file__).with_name("everyday-sixth.tsv")
 # A seventh, written before the second 180 plain training sentences of each language, which it judged.
 EVERYDAY_SEVENTH = Path(__file__).with_name("everyday-seventh.tsv")
-# An eighth, on topics no training sentence was about, written before the last 180, which it judged.
+# An eighth, on topics no training sentence was about, written before the third 180, which it judged.
 EVERYDAY_EIGHTH = Path(__file__).with_name("everyday-eighth.tsv")
-# A ninth, on topics no training sentence was about, written before the fourth 180, which it judged.
+# A ninth, on topics no training sentence was about, written before the last 180, which it judged.
 EVERYDAY_NINTH = Path(__file__).with_name("everyday-ninth.tsv")
-# A tenth, on topics no training sentence was about, written before the fifth 180, which it judged.
+# A tenth, on topics no training sentence is about, written after the last 180; it judged a fifth 180, not kept.
 EVERYDAY_TENTH = Path(__file__).with_name("everyday-tenth.tsv")
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
 NEGATION = Path(__file__).with_name("negation.tsv")
