@@ -27,8 +27,9 @@ _TOKEN = re.compile(
 # Marks of a post rather than a plain sentence, besides links: a mention, a hashtag or an emoji.
 _POST = re.compile(r"[@#\u2600-\u27bf\U0001f000-\U0001faff]")
 # A short text without those marks reads as a plain sentence without its final mark too ("Das ist gut", "Not bad at
-# all"): with the tweets' temperature such sentences scored 0.76 where 91% were right. Longer ones, and those typed
-# in lower case, are mostly tweets, whose scores the plain temperature would make overconfident.
+# all"): with the tweets' temperature such sentences scored 0.76 where 91% were right. Longer ones, and short ones
+# in lower case, keep the tweets' temperature: many tweets look like them, and the plain temperature would make
+# their scores overconfident (models/README.md, What was tried).
 PLAIN_MAX_WORDS = 12
 # The plain words that _TOKEN's second emoticon branch ("d8", "do8": a "D8" face, lower-cased) would split.
 _EMOTICON_WORDS = ("d8", "do8")
