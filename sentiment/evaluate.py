@@ -29,6 +29,10 @@ EVERYDAY_EIGHTH = Path(__file__).with_name("everyday-eighth.tsv")
 EVERYDAY_NINTH = Path(__file__).with_name("everyday-ninth.tsv")
 # A tenth, on topics no training sentence is about, written after the last 180; it judged a fifth 180, not kept.
 EVERYDAY_TENTH = Path(__file__).with_name("everyday-tenth.tsv")
+# The sets written for measuring only, after the first, in the order written: `make evaluate` prints each.
+MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH),
+                  ("fifth", EVERYDAY_FIFTH), ("sixth", EVERYDAY_SIXTH), ("seventh", EVERYDAY_SEVENTH),
+                  ("eighth", EVERYDAY_EIGHTH), ("ninth", EVERYDAY_NINTH), ("tenth", EVERYDAY_TENTH))
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
 NEGATION = Path(__file__).with_name("negation.tsv")
 # Texts without a letter: a sentiment model answers them whatever language is named.
@@ -142,10 +146,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     models, lid = load_models(args.models)
     print(everyday_table(everyday_accuracy(models, lid, everyday_set())))
-    for ordinal, path in (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH),
-                          ("fifth", EVERYDAY_FIFTH), ("sixth", EVERYDAY_SIXTH), ("seventh", EVERYDAY_SEVENTH),
-                          ("eighth", EVERYDAY_EIGHTH), ("ninth", EVERYDAY_NINTH),
-                          ("tenth", EVERYDAY_TENTH)):
+    for ordinal, path in MEASURING_SETS:
         results = everyday_accuracy(models, lid, everyday_set(path))
         if results:  # a set without a served language prints nothing (the fourth lacks English and French)
             print(f"\nThe {ordinal} set ({path.name}), for measuring only:\n")

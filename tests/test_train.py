@@ -131,11 +131,8 @@ def test_plain_sentences_join_the_training_lines_as_many_times_as_the_recipe_say
 
 
 def test_plain_sentences_are_balanced_and_none_is_in_an_evaluation_set():
-    evaluation = [text for path in (evaluate.EVERYDAY, evaluate.EVERYDAY_CHECK, evaluate.EVERYDAY_THIRD,
-                                    evaluate.EVERYDAY_FOURTH, evaluate.EVERYDAY_FIFTH, evaluate.EVERYDAY_SIXTH,
-                                    evaluate.EVERYDAY_SEVENTH, evaluate.EVERYDAY_EIGHTH, evaluate.EVERYDAY_NINTH,
-                                    evaluate.EVERYDAY_TENTH, evaluate.NEGATION)
-                  for _, _, text in evaluate.everyday_set(path)]
+    paths = [evaluate.EVERYDAY, *(path for _, path in evaluate.MEASURING_SETS), evaluate.NEGATION]
+    evaluation = [text for path in paths for _, _, text in evaluate.everyday_set(path)]
     evaluation = {normalize(text) for text in evaluation}
     for language in ("en", "fr", "de", "it", "es", "pt"):
         pairs = recipe.plain_pairs(language)
