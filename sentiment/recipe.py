@@ -48,10 +48,11 @@ EXTRA = {
 # words the sources lack ("déteste", "adoro"; for German, the sentiment words among its 1,200 most frequent
 # words, "beste", "scheiße"; for Italian, whose source lists adjectives alone, the translations of the 260
 # positive and 260 negative VADER words most frequent in the English unlabelled sentences, "piacciono",
-# "truffa") or mistake (0: French VADER's "part" and "ouvert" are not sentiment words, nor the
-# common words that inflection makes of source words: "plus" of "plu", "france" of "franc", "dois" of "doi"); and a
-# `<language>-neutral.tsv` list (all 0): the function words, numbers and news nouns among the sources' words
-# frequent in the unlabelled sentences ("fine", "tipo", "nuovo"; German "kaufen", "richtig"), by hand. Italian
+# "truffa"; for English and German, the words of reviews and complaints that their sources lack, "flimsy",
+# "overbooked", "wackelig") or mistake (0: French VADER's "part" and "ouvert" are not sentiment
+# words, nor the common words that inflection makes of source words: "plus" of "plu", "france" of "franc", "dois" of
+# "doi"); and a `<language>-neutral.tsv` list (all 0): the function words, numbers and news nouns among the sources'
+# words frequent in the unlabelled sentences ("fine", "tipo", "nuovo"; German "kaufen", "richtig"), by hand. Italian
 # keeps it for its cross-validated gain; German because its tweets do not mind and its plain sentences gain.
 LEXICONS = {
     "en": ["lexicons/en/vader.tsv", "lexicons/emoji.tsv"],

@@ -22,17 +22,17 @@ EVERYDAY_FLOOR = {
 NEGATION_FLOOR = {"en": (100.0, 100.0), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (100.0, 100.0),
                   "es": (85.7, 78.6), "pt": (92.9, 92.9)}
 # The same for the fifth set, 24 a language, written before the plain training sentences.
-FIFTH_FLOOR = {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (91.7, 91.7), "es": (91.7, 91.7),
+FIFTH_FLOOR = {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (91.7, 91.7), "es": (91.7, 91.7),
                "pt": (91.7, 91.7)}
 # The same for the seventh set, written before the second 180 plain sentences of each language, the eighth, written
 # before the third 180, the ninth, written before the last 180, and the tenth, written after them: 24 a language each.
-SEVENTH_FLOOR = {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (75.0, 75.0), "it": (91.7, 91.7),
+SEVENTH_FLOOR = {"en": (100.0, 100.0), "fr": (87.5, 87.5), "de": (79.2, 79.2), "it": (91.7, 91.7),
                  "es": (95.8, 95.8), "pt": (87.5, 87.5)}
-EIGHTH_FLOOR = {"en": (79.2, 79.2), "fr": (91.7, 91.7), "de": (91.7, 91.7), "it": (83.3, 83.3),
+EIGHTH_FLOOR = {"en": (91.7, 91.7), "fr": (91.7, 91.7), "de": (95.8, 95.8), "it": (83.3, 83.3),
                 "es": (87.5, 87.5), "pt": (79.2, 75.0)}
-NINTH_FLOOR = {"en": (95.8, 95.8), "fr": (83.3, 83.3), "de": (79.2, 79.2), "it": (91.7, 91.7),
+NINTH_FLOOR = {"en": (91.7, 91.7), "fr": (83.3, 83.3), "de": (83.3, 83.3), "it": (91.7, 91.7),
                "es": (87.5, 87.5), "pt": (95.8, 95.8)}
-TENTH_FLOOR = {"en": (75.0, 75.0), "fr": (91.7, 91.7), "de": (83.3, 83.3), "it": (95.8, 95.8),
+TENTH_FLOOR = {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (87.5, 87.5), "it": (95.8, 95.8),
                "es": (91.7, 91.7), "pt": (79.2, 79.2)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
 LETTERLESS_FLOOR = {"en": 100.0, "fr": 100.0, "de": 100.0, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
