@@ -12,10 +12,10 @@ NEGATORS = {
     "en": "not no never nothing nobody none neither nor without cannot can't don't doesn't didn't isn't wasn't "
           "aren't weren't won't wouldn't shouldn't couldn't haven't hasn't hadn't ain't dont doesnt didnt isnt",
     "fr": "pas jamais rien aucun aucune ni sans guère",
-    "de": "nicht kein keine keinen keinem keiner keines nie niemals nichts ohne weder",
+    "de": "nicht kein keine keinen keinem keiner keines nie niemals nichts niemand ohne weder",
     "it": "non mai niente nulla nessun nessuno nessuna né senza",
     "es": "no nunca jamás nada nadie ningún ninguno ninguna ni sin tampoco",
-    "pt": "não nunca jamais nada nenhum nenhuma nem sem",
+    "pt": "não nunca jamais nada ninguém nenhum nenhuma nem sem",
     "ar": "لا لم لن ليس ما غير بدون",
     "hi": "नहीं न मत बिना nahi nahin na mat",
 }
