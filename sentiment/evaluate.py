@@ -27,12 +27,16 @@ EVERYDAY_SEVENTH = Path(__file__).with_name("everyday-seventh.tsv")
 EVERYDAY_EIGHTH = Path(__file__).with_name("everyday-eighth.tsv")
 # A ninth, on topics no training sentence was about, written before the last 180, which it judged.
 EVERYDAY_NINTH = Path(__file__).with_name("everyday-ninth.tsv")
-# A tenth, on topics no training sentence is about, written after the last 180; it judged a fifth 180, not kept.
+# A tenth, on topics no training sentence is about, written after the last 180; it judged a fifth 180 (not kept)
+# and the review words of English and German.
 EVERYDAY_TENTH = Path(__file__).with_name("everyday-tenth.tsv")
+# An eleventh, on topics no training sentence or earlier set mentions, written after the review words.
+EVERYDAY_ELEVENTH = Path(__file__).with_name("everyday-eleventh.tsv")
 # The sets written for measuring only, after the first, in the order written: `make evaluate` prints each.
 MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH),
                   ("fifth", EVERYDAY_FIFTH), ("sixth", EVERYDAY_SIXTH), ("seventh", EVERYDAY_SEVENTH),
-                  ("eighth", EVERYDAY_EIGHTH), ("ninth", EVERYDAY_NINTH), ("tenth", EVERYDAY_TENTH))
+                  ("eighth", EVERYDAY_EIGHTH), ("ninth", EVERYDAY_NINTH), ("tenth", EVERYDAY_TENTH),
+                  ("eleventh", EVERYDAY_ELEVENTH))
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
 NEGATION = Path(__file__).with_name("negation.tsv")
 # Texts without a letter: a sentiment model answers them whatever language is named.
@@ -137,7 +141,7 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the ten sets and the negation set), their
+    """Print the everyday-sentence tables of the models in --models (the eleven sets and the negation set), their
     accuracy on texts without a letter, and their table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
