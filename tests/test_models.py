@@ -5,9 +5,9 @@ import json
 import pytest
 from conftest import ROOT
 
-from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_FIFTH, EVERYDAY_NINTH, EVERYDAY_SEVENTH,
-                                EVERYDAY_ELEVENTH, EVERYDAY_TENTH, NEGATION, everyday_accuracy, everyday_set, letterless_accuracy,
-                                letterless_set, load_models)
+from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTH, EVERYDAY_NINTH,
+                                EVERYDAY_SEVENTH, EVERYDAY_TENTH, NEGATION, everyday_accuracy, everyday_set,
+                                letterless_accuracy, letterless_set, load_models)
 from sentiment.store import verify
 
 MODELS = ROOT / "models"
