@@ -22,18 +22,18 @@ EVERYDAY_FLOOR = {
 NEGATION_FLOOR = {"en": (100.0, 100.0), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (100.0, 100.0),
                   "es": (85.7, 78.6), "pt": (92.9, 92.9)}
 # The same for the fifth set, 24 a language, written before the plain training sentences.
-FIFTH_FLOOR = {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (91.7, 91.7), "es": (91.7, 91.7),
+FIFTH_FLOOR = {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (91.7, 91.7), "es": (91.7, 91.7),
                "pt": (95.8, 95.8)}
 # The same for the seventh set, written before the second 180 plain sentences of each language, the eighth, written
 # before the third 180, the ninth, written before the last 180, the tenth, written after them, and the eleventh,
 # written after the review words: 24 a language each.
 SEVENTH_FLOOR = {"en": (100.0, 100.0), "fr": (87.5, 87.5), "de": (87.5, 87.5), "it": (91.7, 91.7),
                  "es": (95.8, 95.8), "pt": (91.7, 91.7)}
-EIGHTH_FLOOR = {"en": (91.7, 91.7), "fr": (91.7, 91.7), "de": (95.8, 95.8), "it": (83.3, 83.3),
+EIGHTH_FLOOR = {"en": (91.7, 91.7), "fr": (91.7, 91.7), "de": (100.0, 100.0), "it": (83.3, 83.3),
                 "es": (87.5, 87.5), "pt": (79.2, 75.0)}
 NINTH_FLOOR = {"en": (91.7, 91.7), "fr": (83.3, 83.3), "de": (83.3, 83.3), "it": (91.7, 91.7),
                "es": (87.5, 87.5), "pt": (95.8, 95.8)}
-TENTH_FLOOR = {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (87.5, 87.5), "it": (95.8, 95.8),
+TENTH_FLOOR = {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (83.3, 83.3), "it": (95.8, 95.8),
                "es": (91.7, 91.7), "pt": (79.2, 79.2)}
 ELEVENTH_FLOOR = {"en": (95.8, 95.8), "fr": (79.2, 79.2), "de": (91.7, 91.7), "it": (83.3, 83.3),
                   "es": (87.5, 87.5), "pt": (79.2, 79.2)}
