@@ -32,7 +32,7 @@ EVERYDAY_NINTH = Path(__file__).with_name("everyday-ninth.tsv")
 EVERYDAY_TENTH = Path(__file__).with_name("everyday-tenth.tsv")
 # An eleventh, on topics no training sentence or earlier set mentions, written after the review words.
 EVERYDAY_ELEVENTH = Path(__file__).with_name("everyday-eleventh.tsv")
-# A twelfth, on topics no training sentence or earlier set mentions, written after the eleventh had judged.
+# A twelfth, on topics no training sentence or earlier set mentions, written before the eleventh's misses were read.
 EVERYDAY_TWELFTH = Path(__file__).with_name("everyday-twelfth.tsv")
 # The sets written for measuring only, after the first, in the order written: `make evaluate` prints each.
 MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH),

@@ -26,7 +26,7 @@ FIFTH_FLOOR = {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it
                "pt": (95.8, 95.8)}
 # The same for the seventh set, written before the second 180 plain sentences of each language, the eighth, written
 # before the third 180, the ninth, written before the last 180, the tenth, written after them, the eleventh, written
-# after the review words, and the twelfth, written after the eleventh had judged: 24 a language each.
+# after the review words, and the twelfth, written before the eleventh's misses were read: 24 a language each.
 SEVENTH_FLOOR = {"en": (100.0, 100.0), "fr": (91.7, 91.7), "de": (87.5, 87.5), "it": (91.7, 91.7),
                  "es": (95.8, 95.8), "pt": (91.7, 91.7)}
 EIGHTH_FLOOR = {"en": (91.7, 91.7), "fr": (91.7, 91.7), "de": (100.0, 100.0), "it": (83.3, 83.3),
