@@ -6,8 +6,8 @@ import pytest
 from conftest import ROOT
 
 from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTH, EVERYDAY_NINTH,
-                                EVERYDAY_SEVENTH, EVERYDAY_TENTH, EVERYDAY_TWELFTH, NEGATION, everyday_accuracy, everyday_set,
-                                letterless_accuracy, letterless_set, load_models)
+                                EVERYDAY_SEVENTH, EVERYDAY_TENTH, EVERYDAY_TWELFTH, NEGATION, everyday_accuracy,
+                                everyday_set, letterless_accuracy, letterless_set, load_models)
 from sentiment.store import verify
 
 MODELS = ROOT / "models"
