@@ -1,6 +1,7 @@
 """The training recipe of each language's model, and training itself: data, lexicon, fastText settings."""
 
 import ctypes
+import hashlib
 import os
 import random
 import tempfile
@@ -137,15 +138,19 @@ def umsab_pairs(data_dir, language):
     return [pair for split in ("train", "val") for pair in zip(*read_corpus(folder, split))]
 
 
-def _sample(texts, labels, per_class):
-    """Return up to `per_class` (text, label) pairs of each label, drawn reproducibly."""
+def _sample(texts, labels, per_class, by_hash=False):
+    """Return up to `per_class` (text, label) pairs of each label, drawn reproducibly: shuffled, or the texts
+    lowest in SHA-1 order."""
     by_label = {}
     for text, label in zip(texts, labels):
         by_label.setdefault(label, []).append((text, label))
     pairs = []
     for label in sorted(by_label):
         items = by_label[label]
-        random.Random(0).shuffle(items)
+        if by_hash:
+            items.sort(key=lambda pair: hashlib.sha1(pair[0].encode("utf-8"), usedforsecurity=False).digest())
+        else:
+            random.Random(0).shuffle(items)
         pairs += items[:per_class]
     return pairs
 
@@ -175,7 +180,9 @@ def silver_pairs(data_dir, silver, lexicon):
             label = SILVER_LABELS.get((positive > 0, negative > 0))
             if label:
                 labelled.append((text, label))
-        pairs += _sample([t for t, _ in labelled], [label for _, label in labelled], per_class)
+        # By hash, not shuffled: a lexicon change then swaps only the sentences whose label it changes, where a
+        # shuffle would draw a new sample whose noise is as large as most changes measured.
+        pairs += _sample([t for t, _ in labelled], [label for _, label in labelled], per_class, by_hash=True)
     return pairs
 
 

@@ -6,8 +6,8 @@ import pytest
 from conftest import ROOT
 
 from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTH, EVERYDAY_NINTH,
-                                EVERYDAY_SEVENTH, EVERYDAY_TENTH, EVERYDAY_TWELFTH, NEGATION, everyday_accuracy,
-                                everyday_set, letterless_accuracy, letterless_set, load_models)
+                                EVERYDAY_SEVENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, NEGATION,
+                                everyday_accuracy, everyday_set, letterless_accuracy, letterless_set, load_models)
 from sentiment.store import verify
 
 MODELS = ROOT / "models"
@@ -20,25 +20,28 @@ EVERYDAY_FLOOR = {
 }
 # The same for the sentences with negated sentiment words ("not bad"), 14 a language: a rebuild may lose one.
 NEGATION_FLOOR = {"en": (100.0, 100.0), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (92.9, 92.9),
-                  "es": (85.7, 78.6), "pt": (92.9, 92.9)}
+                  "es": (78.6, 78.6), "pt": (92.9, 85.7)}
 # The same for the fifth set, 24 a language, written before the plain training sentences.
-FIFTH_FLOOR = {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (95.8, 95.8), "es": (91.7, 91.7),
-               "pt": (95.8, 95.8)}
+FIFTH_FLOOR = {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (95.8, 95.8),
+               "es": (91.7, 91.7), "pt": (87.5, 87.5)}
 # The same for the seventh set, written before the second 180 plain sentences of each language, the eighth, written
 # before the third 180, the ninth, written before the last 180, the tenth, written after them, the eleventh, written
-# after the review words, and the twelfth, written before the eleventh's misses were read: 24 a language each.
-SEVENTH_FLOOR = {"en": (100.0, 100.0), "fr": (91.7, 91.7), "de": (87.5, 87.5), "it": (91.7, 91.7),
-                 "es": (95.8, 95.8), "pt": (91.7, 91.7)}
-EIGHTH_FLOOR = {"en": (91.7, 91.7), "fr": (91.7, 91.7), "de": (100.0, 100.0), "it": (83.3, 83.3),
-                "es": (87.5, 87.5), "pt": (79.2, 75.0)}
-NINTH_FLOOR = {"en": (91.7, 91.7), "fr": (83.3, 83.3), "de": (83.3, 83.3), "it": (83.3, 83.3),
+# after the review words, the twelfth, written before the eleventh's misses were read, and the thirteenth, written
+# before the French and Italian review words were measured on it: 24 a language each.
+SEVENTH_FLOOR = {"en": (100.0, 100.0), "fr": (87.5, 87.5), "de": (83.3, 83.3), "it": (91.7, 91.7),
+                 "es": (100.0, 100.0), "pt": (87.5, 87.5)}
+EIGHTH_FLOOR = {"en": (91.7, 91.7), "fr": (87.5, 87.5), "de": (95.8, 95.8), "it": (87.5, 87.5),
+                "es": (87.5, 87.5), "pt": (87.5, 83.3)}
+NINTH_FLOOR = {"en": (95.8, 95.8), "fr": (83.3, 83.3), "de": (83.3, 83.3), "it": (87.5, 87.5),
                "es": (87.5, 87.5), "pt": (95.8, 95.8)}
-TENTH_FLOOR = {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (83.3, 83.3), "it": (91.7, 91.7),
-               "es": (91.7, 91.7), "pt": (79.2, 79.2)}
-ELEVENTH_FLOOR = {"en": (95.8, 95.8), "fr": (91.7, 91.7), "de": (91.7, 91.7), "it": (95.8, 95.8),
-                  "es": (91.7, 91.7), "pt": (79.2, 79.2)}
-TWELFTH_FLOOR = {"en": (83.3, 83.3), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (91.7, 91.7),
-                 "es": (87.5, 87.5), "pt": (83.3, 83.3)}
+TENTH_FLOOR = {"en": (79.2, 79.2), "fr": (87.5, 87.5), "de": (83.3, 83.3), "it": (87.5, 87.5),
+               "es": (91.7, 91.7), "pt": (83.3, 83.3)}
+ELEVENTH_FLOOR = {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (91.7, 91.7), "it": (95.8, 95.8),
+                  "es": (87.5, 87.5), "pt": (79.2, 79.2)}
+TWELFTH_FLOOR = {"en": (83.3, 83.3), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (91.7, 91.7),
+                 "es": (91.7, 91.7), "pt": (83.3, 83.3)}
+THIRTEENTH_FLOOR = {"en": (95.8, 95.8), "fr": (83.3, 83.3), "de": (91.7, 91.7), "it": (91.7, 91.7),
+                    "es": (91.7, 91.7), "pt": (95.8, 95.8)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
 LETTERLESS_FLOOR = {"en": 100.0, "fr": 100.0, "de": 100.0, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
@@ -65,7 +68,8 @@ def test_every_shipped_file_matches_the_manifest_and_fits(name):
                                                         (EVERYDAY_NINTH, NINTH_FLOOR, 24),
                                                         (EVERYDAY_TENTH, TENTH_FLOOR, 24),
                                                         (EVERYDAY_ELEVENTH, ELEVENTH_FLOOR, 24),
-                                                        (EVERYDAY_TWELFTH, TWELFTH_FLOOR, 24)])
+                                                        (EVERYDAY_TWELFTH, TWELFTH_FLOOR, 24),
+                                                        (EVERYDAY_THIRTEENTH, THIRTEENTH_FLOOR, 24)])
 def test_everyday_sentences_stay_at_the_level_reached(shipped, path, floors, per_language):
     results = everyday_accuracy(*shipped, everyday_set(path))
     for language, (named, auto) in floors.items():

@@ -98,6 +98,20 @@ def test_silver_lines_are_labelled_by_the_lexicon_and_capped_per_class(corpus, t
     assert len(recipe.silver_pairs(corpus, {SILVER: 1}, lexicon)) == 3
 
 
+def test_silver_sample_changes_only_by_the_sentences_a_label_gains(corpus, tmp_path):
+    lexicon = recipe.build_lexicon(corpus, "en", [LEXICON], tmp_path / "en.tsv")
+    folder = tmp_path / "data" / "unlabelled" / "xx"
+    folder.mkdir(parents=True)
+    statements = [f"Room {n} is on floor {n % 7}." for n in range(40)]
+    (folder / "a.txt").write_text("\n".join(statements[:30]) + "\n", encoding="utf-8")
+    before = set(recipe.silver_pairs(tmp_path / "data", {"unlabelled/xx": 10}, lexicon))
+    (folder / "b.txt").write_text("\n".join(statements[30:]) + "\n", encoding="utf-8")
+    after = set(recipe.silver_pairs(tmp_path / "data", {"unlabelled/xx": 10}, lexicon))
+    # A shuffle would draw a new sample of the 40; by hash, the newcomers only take the place of old sentences.
+    assert len(before) == len(after) == 10
+    assert after != before and {text for text, _ in after - before} <= set(statements[30:])
+
+
 def test_emoji_lines_teach_a_model_the_emoji_list_alone(corpus, tmp_path, monkeypatch):
     pairs = recipe.emoji_pairs()
     assert ("👍", "positive") in pairs and (":(", "negative") in pairs and ("❌", "negative") in pairs
@@ -366,11 +380,12 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 12 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 13 and "The second set (everyday-check.tsv)" in out
     assert "The fifth set (everyday-fifth.tsv)" in out and "The sixth set (everyday-sixth.tsv)" in out
     assert "The seventh set (everyday-seventh.tsv)" in out and "The eighth set (everyday-eighth.tsv)" in out
     assert "The ninth set (everyday-ninth.tsv)" in out and "The tenth set (everyday-tenth.tsv)" in out
     assert "The eleventh set (everyday-eleventh.tsv)" in out and "The twelfth set (everyday-twelfth.tsv)" in out
+    assert "The thirteenth set (everyday-thirteenth.tsv)" in out
     # The fourth set is Italian, Portuguese, Spanish and German, which these models do not serve.
     assert "The third set (everyday-third.tsv)" in out and "fourth set" not in out
     assert "Negated sentiment words (negation.tsv)" in out
@@ -391,7 +406,8 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     (evaluate.EVERYDAY_NINTH, ("en", "fr", "de", "it", "es", "pt"), 24),
     (evaluate.EVERYDAY_TENTH, ("en", "fr", "de", "it", "es", "pt"), 24),
     (evaluate.EVERYDAY_ELEVENTH, ("en", "fr", "de", "it", "es", "pt"), 24),
-    (evaluate.EVERYDAY_TWELFTH, ("en", "fr", "de", "it", "es", "pt"), 24)])
+    (evaluate.EVERYDAY_TWELFTH, ("en", "fr", "de", "it", "es", "pt"), 24),
+    (evaluate.EVERYDAY_THIRTEENTH, ("en", "fr", "de", "it", "es", "pt"), 24)])
 def test_everyday_sets_are_balanced_per_language(path, languages, size):
     rows = evaluate.everyday_set(path)
     assert {code for code, _, _ in rows} == set(languages)
