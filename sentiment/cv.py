@@ -164,7 +164,8 @@ def main(argv=None):
     parser.add_argument("--candidate", type=json.loads, default=None,
                         help='recipe change as JSON, for every language ({"train": {"epoch": 5}, "extra": '
                              '{"extra/es/tass2012-general-train": 1000}, "lexicons": [...], "lexicon_weight": 3, '
-                             '"drop_negated": true, "stop_words": 50, "emoji_lines": true, "plain": 2, "class_bias": true}) '
+                             '"drop_negated": true, "stop_words": 50, "emoji_lines": true, "plain": 2, '
+                             '"class_bias": true}) '
                              'or per language ({"es": {...}})')
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--repeats", type=int, default=REPEATS)

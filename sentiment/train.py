@@ -54,7 +54,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
               "training_data": [f"umsab/{UMSAB_FOLDERS[language]} (train+val)", *chosen["extra"],
                                 *(f"{folder} (lexicon-labelled)" for folder in chosen["silver"]),
                                 *(["sentiment/lexicons/emoji.tsv (each entry alone)"] if chosen["emoji_lines"] else []),
-                                *([f"sentiment/{PLAIN_SENTENCES.name} (x{chosen['plain']})"] if chosen["plain"] else [])],
+                                *([f"sentiment/{PLAIN_SENTENCES.name} (x{chosen['plain']})"]
+                                  if chosen["plain"] else [])],
               "train_lines": len(pairs), "cv": cv.summary(result)}
     if result["plain_truth"]:
         fields["plain_temperature"] = round(fit_temperature(result["plain_rows"], result["plain_truth"], bias), 4)

@@ -133,7 +133,8 @@ def test_plain_sentences_join_the_training_lines_as_many_times_as_the_recipe_say
     plain = recipe.plain_pairs("en")
     monkeypatch.setattr(recipe, "PLAIN", {"en": 2})
     entry = build(corpus, tmp_path / "models")["models"]["en"]
-    silver = len(recipe.silver_pairs(corpus, {SILVER: 1}, recipe.build_lexicon(corpus, "en", [LEXICON], tmp_path / "l")))
+    lexicon = recipe.build_lexicon(corpus, "en", [LEXICON], tmp_path / "l")
+    silver = len(recipe.silver_pairs(corpus, {SILVER: 1}, lexicon))
     assert entry["train_lines"] == len(tiny_lines("en")) + silver + 2 * len(plain)
     assert entry["training_data"][-1] == "sentiment/plain-sentences.tsv (x2)"
     # Cross-validation holds each fold's plain sentences out, and fits their temperature on the others'.
