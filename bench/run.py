@@ -118,12 +118,14 @@ def in_process(pairs, seconds=3.0):
 
     def detect_and_predict(lang, text):
         tokens = normalize(text)
-        return models.get(lid.detect(tokens, default=lang, served=models), models[lang]).scores(tokens, looks_plain(text))
+        model = models.get(lid.detect(tokens, default=lang, served=models), models[lang])
+        return model.scores(tokens, looks_plain(text))
 
     results = {}
     # "predict" includes the lexicon features, looks_plain and the calibration: all a model does after normalize.
     for name, work in [("normalise", lambda lang, text: normalize(text)),
-                       ("normalise + predict", lambda lang, text: models[lang].scores(normalize(text), looks_plain(text))),
+                       ("normalise + predict",
+                        lambda lang, text: models[lang].scores(normalize(text), looks_plain(text))),
                        ("normalise + detect + predict", detect_and_predict)]:
         count, started = 0, time.perf_counter()
         while time.perf_counter() - started < seconds:
@@ -351,7 +353,8 @@ def main():
         lines += [f"| {name} | {c} | {p['rps']:,.0f} | {p['p50']:.2f} | {p['p99']:.2f} | {p['cpu']} |"
                   for c, p in zip(CONCURRENCIES, points)]
     lines += ["", f"Alternated: the ceiling and ours (explicit language) both up, each loaded in turn for "
-              f"{ALTERNATED_SECONDS} s at {ALTERNATED_CONNECTIONS} connections, {len(paired)} rounds; our share of the ceiling's requests/s, round by round: "
+              f"{ALTERNATED_SECONDS} s at {ALTERNATED_CONNECTIONS} connections, {len(paired)} rounds; "
+              "our share of the ceiling's requests/s, round by round: "
               f"{', '.join(f'{share:.0%}' for share in paired)}; median {statistics.median(paired):.0%}."]
     lines += ["", "## Batch, 1,000 texts per request\n",
               "| texts | connections | texts/s | p50 ms | p99 ms | CPU share of the two workers, % |",
@@ -391,8 +394,8 @@ def main():
               f"batch, auto-detect: {max(p['rps'] for p in batch) * 1000:,.0f} texts/s",
               f"batch, English named: {max(p['rps'] for p in batch_en) * 1000:,.0f} texts/s",
               f"in process: {local['normalise + predict']:,.0f} texts/s on one core",
-              f"instructions per request: {instructions['ours'][0] / ceiling_counts[0]:.2f}x the ceiling's for one short "
-              f"tweet, {instructions['ours'][1] / ceiling_counts[1]:.2f}x over 100 English tweets"]
+              f"instructions per request: {instructions['ours'][0] / ceiling_counts[0]:.2f}x the ceiling's for one "
+              f"short tweet, {instructions['ours'][1] / ceiling_counts[1]:.2f}x over 100 English tweets"]
     lines += ["", "## Ratios\n"] + [f"- {r}" for r in ratios] + [""]
     (ROOT / "bench" / "results.md").write_text("\n".join(lines), encoding="utf-8")
     chart(rows, ROOT / "bench" / "results.png")

@@ -92,8 +92,9 @@ def instance(tmp_path_factory):
     zipfile.ZipFile(path).extractall(app_dir)
     path.unlink()
     subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-index", "--find-links", str(BIN.parent / "wheels"),
-                    "-r", "requirements.txt"], cwd=app_dir, check=True, capture_output=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-index",
+                    "--find-links", str(BIN.parent / "wheels"), "-r", "requirements.txt"],
+                   cwd=app_dir, check=True, capture_output=True)
     return app_dir, venv
 
 
@@ -238,8 +239,8 @@ def test_bundle_installs_and_serves_behind_nginx_as_on_an_instance(nginx, instan
 # checked member types before sending.
 EB_MODEL = botocore.session.get_session().get_service_model("elasticbeanstalk")
 # Two platform versions whose order as text (4.9 after 4.10) is not their order as versions.
-NEWER_STACKS = [{"SolutionStackName": f"64bit Amazon Linux 2023 v{v} running Python 3.11", "PermittedFileTypes": ["zip"]}
-                for v in ("4.9.3", "4.10.0")]
+NEWER_STACKS = [{"SolutionStackName": f"64bit Amazon Linux 2023 v{v} running Python 3.11",
+                 "PermittedFileTypes": ["zip"]} for v in ("4.9.3", "4.10.0")]
 
 
 def _checked(self, operation):
