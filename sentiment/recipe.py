@@ -39,6 +39,7 @@ TUNED = {
 # the number of lines per class to sample (None: all of it).
 EXTRA = {
     "en": {"extra/en/semeval2013-2017": 10_000},
+    "fr": {"extra/fr/deft2015-task2.2-polarity": None},
     "de": {"extra/de/sb10k": 100},
     "it": {"extra/it/sentipolc2016": None},
     "es": {"extra/es/intertass2020-es-cr-mx-pe-uy": 1000, "extra/es/intertass2017": 1000,
@@ -95,9 +96,10 @@ PLAIN_SENTENCES = Path(__file__).with_name("plain-sentences.tsv")
 # alone taught the models that a plain statement leans one way and that a sentiment word they never saw is neutral.
 PLAIN = {"en": 2, "fr": 2, "de": 2, "it": 2, "es": 2, "pt": 2}
 # Languages calibrated with a bias per class besides the temperature, both fitted on out-of-fold predictions:
-# Italian's extra corpus (SENTIPOLC 2016) is 46% neutral and 15% positive, and its model says neutral more
-# often than its balanced UMSAB tweets are.
-CLASS_BIAS = {"it"}
+# their extra corpus is unbalanced, and their model would answer its majority classes more often than their
+# balanced UMSAB tweets are. Italian's SENTIPOLC 2016 is 46% neutral and 15% positive; French's DEFT 2015 (the
+# climate tweets UMSAB's French ones come from) has no neutral class, and helps only with its bias corrected.
+CLASS_BIAS = {"it", "fr"}
 
 
 def recipe(language):
