@@ -26,23 +26,23 @@ FLOORS = {
     # misses were read, and the thirteenth, written before the French and Italian review words were measured on it.
     EVERYDAY_FIFTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (95.8, 95.8),
                      "es": (91.7, 91.7), "pt": (87.5, 87.5)},
-    EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (83.3, 83.3), "it": (91.7, 91.7),
+    EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (87.5, 87.5), "it": (91.7, 91.7),
                        "es": (100.0, 100.0), "pt": (87.5, 87.5)},
-    EVERYDAY_EIGHTH: {"en": (91.7, 91.7), "fr": (87.5, 87.5), "de": (95.8, 95.8), "it": (87.5, 87.5),
+    EVERYDAY_EIGHTH: {"en": (91.7, 91.7), "fr": (87.5, 87.5), "de": (100.0, 100.0), "it": (87.5, 87.5),
                       "es": (87.5, 87.5), "pt": (87.5, 83.3)},
     EVERYDAY_NINTH: {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (83.3, 83.3), "it": (87.5, 87.5),
                      "es": (87.5, 87.5), "pt": (95.8, 95.8)},
-    EVERYDAY_TENTH: {"en": (79.2, 79.2), "fr": (91.7, 91.7), "de": (83.3, 83.3), "it": (87.5, 87.5),
+    EVERYDAY_TENTH: {"en": (79.2, 79.2), "fr": (91.7, 91.7), "de": (87.5, 87.5), "it": (87.5, 87.5),
                      "es": (91.7, 91.7), "pt": (83.3, 83.3)},
-    EVERYDAY_ELEVENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (95.8, 95.8),
+    EVERYDAY_ELEVENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (87.5, 87.5), "it": (95.8, 95.8),
                         "es": (87.5, 87.5), "pt": (79.2, 79.2)},
     EVERYDAY_TWELFTH: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (91.7, 91.7), "it": (91.7, 91.7),
                        "es": (91.7, 91.7), "pt": (83.3, 83.3)},
-    EVERYDAY_THIRTEENTH: {"en": (95.8, 95.8), "fr": (79.2, 79.2), "de": (91.7, 91.7), "it": (91.7, 91.7),
+    EVERYDAY_THIRTEENTH: {"en": (95.8, 95.8), "fr": (79.2, 79.2), "de": (95.8, 95.8), "it": (91.7, 91.7),
                           "es": (91.7, 91.7), "pt": (95.8, 95.8)},
 }
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
-LETTERLESS_FLOOR = {"en": 100.0, "fr": 100.0, "de": 100.0, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
+LETTERLESS_FLOOR = {"en": 100.0, "fr": 100.0, "de": 97.2, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
 
 
