@@ -5,9 +5,10 @@ import json
 import pytest
 from conftest import ROOT
 
-from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTH, EVERYDAY_NINTH,
-                                EVERYDAY_SEVENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, NEGATION,
-                                everyday_accuracy, everyday_set, letterless_accuracy, letterless_set, load_models)
+from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH,
+                                EVERYDAY_NINTH, EVERYDAY_SEVENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH,
+                                NEGATION, everyday_accuracy, everyday_set, letterless_accuracy, letterless_set,
+                                load_models)
 from sentiment.store import verify
 
 MODELS = ROOT / "models"
@@ -23,14 +24,15 @@ FLOORS = {
     # The fifth set, written before the plain training sentences, the seventh, written before the second 180 of
     # each language, the eighth, written before the third 180, the ninth, written before the last 180, the tenth,
     # written after them, the eleventh, written after the review words, the twelfth, written before the eleventh's
-    # misses were read, and the thirteenth, written before the French and Italian review words were measured on it.
+    # misses were read, the thirteenth, written before the French and Italian review words were measured on it, and
+    # the fourteenth, written on the models it measures.
     EVERYDAY_FIFTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (95.8, 95.8),
                      "es": (91.7, 91.7), "pt": (87.5, 87.5)},
     EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (87.5, 87.5), "it": (91.7, 91.7),
                        "es": (100.0, 100.0), "pt": (87.5, 87.5)},
     EVERYDAY_EIGHTH: {"en": (91.7, 91.7), "fr": (87.5, 87.5), "de": (100.0, 100.0), "it": (87.5, 87.5),
                       "es": (87.5, 87.5), "pt": (87.5, 83.3)},
-    EVERYDAY_NINTH: {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (83.3, 83.3), "it": (87.5, 87.5),
+    EVERYDAY_NINTH: {"en": (95.8, 95.8), "fr": (83.3, 83.3), "de": (83.3, 83.3), "it": (87.5, 87.5),
                      "es": (87.5, 87.5), "pt": (95.8, 95.8)},
     EVERYDAY_TENTH: {"en": (79.2, 79.2), "fr": (91.7, 91.7), "de": (87.5, 87.5), "it": (87.5, 87.5),
                      "es": (91.7, 91.7), "pt": (83.3, 83.3)},
@@ -40,9 +42,11 @@ FLOORS = {
                        "es": (91.7, 91.7), "pt": (83.3, 83.3)},
     EVERYDAY_THIRTEENTH: {"en": (95.8, 95.8), "fr": (79.2, 79.2), "de": (95.8, 95.8), "it": (91.7, 91.7),
                           "es": (91.7, 91.7), "pt": (95.8, 95.8)},
+    EVERYDAY_FOURTEENTH: {"en": (95.8, 95.8), "fr": (83.3, 83.3), "de": (100.0, 100.0), "it": (95.8, 95.8),
+                          "es": (75.0, 75.0), "pt": (79.2, 79.2)},
 }
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
-LETTERLESS_FLOOR = {"en": 100.0, "fr": 100.0, "de": 97.2, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
+LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 97.2, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
 
 
