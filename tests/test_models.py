@@ -5,8 +5,8 @@ import json
 import pytest
 from conftest import ROOT
 
-from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH,
-                                EVERYDAY_NINTH, EVERYDAY_SEVENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH,
+from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH,
+                                EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SEVENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH,
                                 NEGATION, everyday_accuracy, everyday_set, letterless_accuracy, letterless_set,
                                 load_models)
 from sentiment.store import verify
@@ -25,7 +25,8 @@ FLOORS = {
     # each language, the eighth, written before the third 180, the ninth, written before the last 180, the tenth,
     # written after them, the eleventh, written after the review words, the twelfth, written before the eleventh's
     # misses were read, the thirteenth, written before the French and Italian review words were measured on it, and
-    # the fourteenth, written after French's DEFT 2015 tweets and German's SB-10k at 400 a class were adopted.
+    # the fourteenth, written after French's DEFT 2015 tweets and German's SB-10k at 400 a class were adopted, and the
+    # fifteenth, written in the next session before any change of it.
     EVERYDAY_FIFTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (95.8, 95.8),
                      "es": (91.7, 91.7), "pt": (87.5, 87.5)},
     EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (87.5, 87.5), "it": (91.7, 91.7),
@@ -44,6 +45,8 @@ FLOORS = {
                           "es": (91.7, 91.7), "pt": (95.8, 95.8)},
     EVERYDAY_FOURTEENTH: {"en": (95.8, 95.8), "fr": (83.3, 83.3), "de": (100.0, 100.0), "it": (95.8, 95.8),
                           "es": (75.0, 75.0), "pt": (79.2, 79.2)},
+    EVERYDAY_FIFTEENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (100.0, 100.0),
+                         "es": (95.8, 95.8), "pt": (95.8, 95.8)},
 }
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
 LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 97.2, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,

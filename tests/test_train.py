@@ -382,13 +382,14 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 14 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 15 and "The second set (everyday-check.tsv)" in out
     assert "The fifth set (everyday-fifth.tsv)" in out and "The sixth set (everyday-sixth.tsv)" in out
     assert "The seventh set (everyday-seventh.tsv)" in out and "The eighth set (everyday-eighth.tsv)" in out
     assert "The ninth set (everyday-ninth.tsv)" in out and "The tenth set (everyday-tenth.tsv)" in out
     assert "The eleventh set (everyday-eleventh.tsv)" in out and "The twelfth set (everyday-twelfth.tsv)" in out
     assert "The thirteenth set (everyday-thirteenth.tsv)" in out
     assert "The fourteenth set (everyday-fourteenth.tsv)" in out
+    assert "The fifteenth set (everyday-fifteenth.tsv)" in out
     # The fourth set is Italian, Portuguese, Spanish and German, which these models do not serve.
     assert "The third set (everyday-third.tsv)" in out and "fourth set" not in out
     assert "Negated sentiment words (negation.tsv)" in out
@@ -411,7 +412,8 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     (evaluate.EVERYDAY_ELEVENTH, ("en", "fr", "de", "it", "es", "pt"), 24),
     (evaluate.EVERYDAY_TWELFTH, ("en", "fr", "de", "it", "es", "pt"), 24),
     (evaluate.EVERYDAY_THIRTEENTH, ("en", "fr", "de", "it", "es", "pt"), 24),
-    (evaluate.EVERYDAY_FOURTEENTH, ("en", "fr", "de", "it", "es", "pt"), 24)])
+    (evaluate.EVERYDAY_FOURTEENTH, ("en", "fr", "de", "it", "es", "pt"), 24),
+    (evaluate.EVERYDAY_FIFTEENTH, ("en", "fr", "de", "it", "es", "pt"), 24)])
 def test_everyday_sets_are_balanced_per_language(path, languages, size):
     rows = evaluate.everyday_set(path)
     assert {code for code, _, _ in rows} == set(languages)
