@@ -6,9 +6,9 @@ import pytest
 from conftest import ROOT
 
 from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH,
-                                EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SEVENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH,
-                                NEGATION, everyday_accuracy, everyday_set, letterless_accuracy, letterless_set,
-                                load_models)
+                                EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SEVENTH, EVERYDAY_TENTH,
+                                EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, NEGATION, everyday_accuracy, everyday_set,
+                                letterless_accuracy, letterless_set, load_models)
 from sentiment.store import verify
 
 MODELS = ROOT / "models"
@@ -24,8 +24,8 @@ FLOORS = {
     # The fifth set, written before the plain training sentences, the seventh, written before the second 180 of
     # each language, the eighth, written before the third 180, the ninth, written before the last 180, the tenth,
     # written after them, the eleventh, written after the review words, the twelfth, written before the eleventh's
-    # misses were read, the thirteenth, written before the French and Italian review words were measured on it, and
-    # the fourteenth, written after French's DEFT 2015 tweets and German's SB-10k at 400 a class were adopted, and the
+    # misses were read, the thirteenth, written before the French and Italian review words were measured on it, the
+    # fourteenth, written after French's DEFT 2015 tweets and German's SB-10k at 400 a class were adopted, and the
     # fifteenth, written in the next session before any change of it.
     EVERYDAY_FIFTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (95.8, 95.8),
                      "es": (91.7, 91.7), "pt": (87.5, 87.5)},
