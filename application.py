@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from sentiment import canary, formats, languages, sigv4
 from sentiment.model import LID, load
 from sentiment.store import Store
-from sentiment.text import looks_plain, normalize
+from sentiment.text import normalize
 
 ROOT = Path(__file__).resolve().parent
 
@@ -239,7 +239,8 @@ class Service:
         detected = language is None
         if detected:
             language = self.detector().detect(tokens, default=self.languages[0], served=self.languages)
-        top, scores = self.model(language).classify(tokens, looks_plain(text))
+        model = self.model(language)
+        top, scores = model.classify(tokens, model.reads_plain(text))
         return {"Sentiment": top, "SentimentScore": scores, "LanguageCode": language,
                 "LanguageDetected": detected}
 

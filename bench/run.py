@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from sentiment.data import read_corpus, umsab_folder  # noqa: E402
 from sentiment.languages import UMSAB_FOLDERS  # noqa: E402
 from sentiment.evaluate import load_models  # noqa: E402
-from sentiment.text import looks_plain, normalize  # noqa: E402
+from sentiment.text import normalize  # noqa: E402
 from bench.instructions import per_request as instructions_per_request  # noqa: E402
 
 CONCURRENCIES = (1, 4, 16, 64)
@@ -119,13 +119,13 @@ def in_process(pairs, seconds=3.0):
     def detect_and_predict(lang, text):
         tokens = normalize(text)
         model = models.get(lid.detect(tokens, default=lang, served=models), models[lang])
-        return model.scores(tokens, looks_plain(text))
+        return model.scores(tokens, model.reads_plain(text))
 
     results = {}
-    # "predict" includes the lexicon features, looks_plain and the calibration: all a model does after normalize.
+    # "predict" includes the lexicon features, reads_plain and the calibration: all a model does after normalize.
     for name, work in [("normalise", lambda lang, text: normalize(text)),
                        ("normalise + predict",
-                        lambda lang, text: models[lang].scores(normalize(text), looks_plain(text))),
+                        lambda lang, text: models[lang].scores(normalize(text), models[lang].reads_plain(text))),
                        ("normalise + detect + predict", detect_and_predict)]:
         count, started = 0, time.perf_counter()
         while time.perf_counter() - started < seconds:
@@ -140,7 +140,7 @@ def in_process(pairs, seconds=3.0):
         count, started = 0, time.perf_counter()
         while time.perf_counter() - started < seconds / 2:
             for text, tokens in items:
-                models[lang].scores(tokens, looks_plain(text))
+                models[lang].scores(tokens, models[lang].reads_plain(text))
             count += len(items)
         results[f"predict only ({lang})"] = count / (time.perf_counter() - started)
     return results

@@ -61,10 +61,11 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
     are, and calibrated with a temperature of their own), and per-fold-model everyday accuracy."""
     pairs = recipes.umsab_pairs(data_dir, language)
     tokens = [normalize(text) for text, _ in pairs]
-    plain_looking = [looks_plain(text) for text, _ in pairs]
+    plain_looking = [looks_plain(text, chosen["plain_lower_case"]) for text, _ in pairs]
     plain = recipes.plain_pairs(language) if chosen["plain"] else []
     plain_tokens = [normalize(text) for text, _ in plain]
-    everyday = [(normalize(text), label, looks_plain(text)) for code, label, text in everyday_set() if code == language]
+    everyday = [(normalize(text), label, looks_plain(text, chosen["plain_lower_case"]))
+                for code, label, text in everyday_set() if code == language]
     with tempfile.TemporaryDirectory() as tmp:
         lexicon_path = Path(tmp) / "lexicon.tsv"
         lexicon, extra = recipes.lexicon_and_extras(data_dir, language, chosen, lexicon_path)
@@ -134,8 +135,8 @@ def summary(result):
 
 def patched(chosen, patch):
     """Return recipe `chosen` with `patch` applied: "train", "quantize", "extra" and "silver" merged (a cap of 0
-    drops that folder), "lexicons", "lexicon_weight", "drop_negated", "stop_words", "emoji_lines", "plain" and
-    "class_bias" replaced."""
+    drops that folder), "lexicons", "lexicon_weight", "drop_negated", "stop_words", "emoji_lines", "plain",
+    "class_bias" and "plain_lower_case" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})},
@@ -148,7 +149,8 @@ def patched(chosen, patch):
             "drop_negated": patch.get("drop_negated", chosen["drop_negated"]),
             "stop_words": patch.get("stop_words", chosen["stop_words"]),
             "plain": patch.get("plain", chosen["plain"]),
-            "class_bias": patch.get("class_bias", chosen["class_bias"])}
+            "class_bias": patch.get("class_bias", chosen["class_bias"]),
+            "plain_lower_case": patch.get("plain_lower_case", chosen["plain_lower_case"])}
 
 
 def _cell(s):
@@ -165,7 +167,7 @@ def main(argv=None):
                         help='recipe change as JSON, for every language ({"train": {"epoch": 5}, "extra": '
                              '{"extra/es/tass2012-general-train": 1000}, "lexicons": [...], "lexicon_weight": 3, '
                              '"drop_negated": true, "stop_words": 50, "emoji_lines": true, "plain": 2, '
-                             '"class_bias": true}) '
+                             '"class_bias": true, "plain_lower_case": true}) '
                              'or per language ({"es": {...}})')
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--repeats", type=int, default=REPEATS)

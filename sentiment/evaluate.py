@@ -8,7 +8,7 @@ from pathlib import Path
 from .data import LABELS, read_corpus, read_rows, umsab_folder
 from .languages import UMSAB_FOLDERS
 from .model import LanguageIdentifier, from_manifest
-from .text import looks_plain, normalize
+from .text import normalize
 
 EVERYDAY = Path(__file__).with_name("everyday.tsv")
 # A second set, written after the models it first measured, for measuring only (models/README.md).
@@ -79,8 +79,9 @@ def letterless_set(path=LETTERLESS):
 
 def letterless_accuracy(models, rows):
     """Return {language: accuracy (percentage)} of each of `models` on the letterless `rows`."""
-    items = [(label, normalize(text), looks_plain(text)) for label, text in rows]
-    return {language: 100.0 * sum(model.classify(tokens, plain)[0].lower() == label for label, tokens, plain in items)
+    items = [(label, text, normalize(text)) for label, text in rows]
+    return {language: 100.0 * sum(model.classify(tokens, model.reads_plain(text))[0].lower() == label
+                                  for label, text, tokens in items)
             / len(items) for language, model in models.items()}
 
 
@@ -101,7 +102,7 @@ def metrics(truth, predicted):
 
 def score(model, texts, labels):
     """Return the metrics of `model` (a SentimentModel) on `texts` against `labels`."""
-    predicted = [model.classify(normalize(text), looks_plain(text))[0].lower() for text in texts]
+    predicted = [model.classify(normalize(text), model.reads_plain(text))[0].lower() for text in texts]
     return metrics(labels, predicted)
 
 
@@ -109,15 +110,18 @@ def everyday_accuracy(models, lid, rows):
     """Return {language: (accuracy named, accuracy auto-detected)} (percentages) of `models` on `rows`."""
     results = {}
     for language in models:
-        items = [(label, normalize(text), looks_plain(text)) for code, label, text in rows if code == language]
+        items = [(label, text, normalize(text)) for code, label, text in rows if code == language]
         if not items:
             continue
         named = auto = 0
-        for label, tokens, plain in items:
-            named += models[language].classify(tokens, plain)[0].lower() == label
+        for label, text, tokens in items:
+            model = models[language]
+            named += model.classify(tokens, model.reads_plain(text))[0].lower() == label
             # "en": where the service sends texts without letters, under its default LANGUAGES.
             detected = lid.detect(tokens, default="en", served=models) if lid else language
-            auto += detected in models and models[detected].classify(tokens, plain)[0].lower() == label
+            if detected in models:
+                model = models[detected]
+                auto += model.classify(tokens, model.reads_plain(text))[0].lower() == label
         results[language] = (100.0 * named / len(items), 100.0 * auto / len(items))
     return results
 

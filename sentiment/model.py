@@ -8,6 +8,7 @@ import fasttext
 
 from .data import LABELS
 from .lexicon import Lexicon
+from .text import looks_plain
 
 LABEL_PREFIX = "__label__"
 LID = "lid"  # the manifest's name for the language identifier
@@ -38,9 +39,9 @@ def model_input(tokens, lexicon):
 class SentimentModel:
     """One language's sentiment model: fastText, its lexicon (or None) and its calibration: a temperature, a
     bias per class (label -> log-weight added after the temperature; none: 0), and the temperature of texts that
-    read as plain sentences (text.looks_plain; none: the same)."""
+    read as plain sentences (text.looks_plain, in lower case too with `plain_lower_case`; none: the same)."""
 
-    def __init__(self, path, lexicon=None, temperature=1.0, bias=None, plain_temperature=None):
+    def __init__(self, path, lexicon=None, temperature=1.0, bias=None, plain_temperature=None, plain_lower_case=False):
         self._predict = _load(path)
         # The predict-only package has no label list; every label gets a probability for any word.
         self.labels = sorted(label[len(LABEL_PREFIX) :] for _, label in self._predict("a", -1))
@@ -49,6 +50,7 @@ class SentimentModel:
         self._power = 1.0 / temperature
         self.plain_temperature = plain_temperature or temperature
         self._plain_power = 1.0 / self.plain_temperature
+        self.plain_lower_case = plain_lower_case
         bias = bias or {}
         if set(bias) - set(self.labels):
             raise ValueError(f"bias names labels the model lacks: {sorted(set(bias) - set(self.labels))}")
@@ -91,6 +93,10 @@ class SentimentModel:
             scores[key] /= total
         return top, scores
 
+    def reads_plain(self, text):
+        """Return whether raw `text` reads as a plain sentence to this model: `classify`'s `plain`."""
+        return looks_plain(text, self.plain_lower_case)
+
     def scores(self, tokens, plain=False):
         """Return the calibrated Comprehend SentimentScore of normalised `tokens`: four floats summing to 1."""
         return self.classify(tokens, plain)[1]
@@ -103,6 +109,9 @@ def from_manifest(folder, language, entry):
     for value in (temperature, plain_temperature):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
             raise ValueError(f"temperature {value!r} is not a positive number")
+    plain_lower_case = entry.get("plain_lower_case", False)
+    if not isinstance(plain_lower_case, bool):
+        raise ValueError(f"plain_lower_case {plain_lower_case!r} is not true or false")
     lexicon = entry.get("lexicon")
     if lexicon:
         weight = lexicon.get("weight", 1)
@@ -120,7 +129,8 @@ def from_manifest(folder, language, entry):
     if not isinstance(bias, dict) or not all(
             not isinstance(b, bool) and isinstance(b, (int, float)) and abs(b) <= MAX_BIAS for b in bias.values()):
         raise ValueError(f"bias {bias!r} is not a label -> number from -{MAX_BIAS} to {MAX_BIAS} map")
-    return SentimentModel(Path(folder) / Path(entry["file"]).name, lexicon, temperature, bias, plain_temperature)
+    return SentimentModel(Path(folder) / Path(entry["file"]).name, lexicon, temperature, bias, plain_temperature,
+                          plain_lower_case)
 
 
 class LanguageIdentifier:

@@ -27,9 +27,10 @@ _TOKEN = re.compile(
 # Marks of a post rather than a plain sentence, besides links: a mention, a hashtag or an emoji.
 _POST = re.compile(r"[@#\u2600-\u27bf\U0001f000-\U0001faff]")
 # A short text without those marks reads as a plain sentence without its final mark too ("Das ist gut", "Not bad at
-# all"): with the tweets' temperature such sentences scored 0.76 where 91% were right. Longer ones, and short ones
-# in lower case, keep the tweets' temperature: many tweets look like them, and the plain temperature would make
-# their scores overconfident (models/README.md, What was tried).
+# all"): with the tweets' temperature such sentences scored 0.76 where 91% were right. Longer ones keep the tweets'
+# temperature: many tweets look like them, and the plain temperature would make their scores overconfident
+# (models/README.md, What was tried). So do texts in lower case, but for the models that read them as plain
+# (recipe.PLAIN_LOWER_CASE).
 PLAIN_MAX_WORDS = 12
 # The plain words that _TOKEN's second emoticon branch ("d8", "do8": a "D8" face, lower-cased) would split.
 _EMOTICON_WORDS = ("d8", "do8")
@@ -70,11 +71,12 @@ def normalize(text):
     return tokenize(text)
 
 
-def looks_plain(text):
-    """Return whether raw `text` reads as a plain sentence, not a post: a capital letter first, ".", "!" or "?"
-    last or PLAIN_MAX_WORDS words at most, and no mention, hashtag, link or emoji."""
+def looks_plain(text, lower_case=False):
+    """Return whether raw `text` reads as a plain sentence, not a post: a capital letter first (with `lower_case`,
+    any letter), ".", "!" or "?" last or PLAIN_MAX_WORDS words at most, and no mention, hashtag, link or emoji."""
     text = text.strip()
-    return (text[:1].isupper()
+    first = text[:1]
+    return ((first.isupper() or lower_case and first.islower())
             and (text[-1:] in (".", "!", "?") or len(text.split(None, PLAIN_MAX_WORDS)) <= PLAIN_MAX_WORDS)
             and "http" not in text and "www." not in text and not _POST.search(text))
 

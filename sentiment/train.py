@@ -59,6 +59,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
               "train_lines": len(pairs), "cv": cv.summary(result)}
     if result["plain_truth"]:
         fields["plain_temperature"] = round(fit_temperature(result["plain_rows"], result["plain_truth"], bias), 4)
+        if chosen["plain_lower_case"]:
+            fields["plain_lower_case"] = True
     if chosen["class_bias"]:
         fields["bias"] = {label: round(b, 4) for label, b in zip(LABELS, bias)}
     if lexicon:

@@ -112,6 +112,27 @@ def test_a_bad_temperature_is_refused_with_its_reason(make_app, tiny_models, tmp
     assert client.post("/invocations", json={"text": "c'est génial", "language": "fr"}).status_code == 200
 
 
+@pytest.mark.parametrize("value", [1, "true", None])
+def test_a_bad_plain_lower_case_is_refused_with_its_reason(make_app, tiny_models, tmp_path, value):
+    source = copy_source(tiny_models, tmp_path)
+    manifest = json.loads((source / "manifest.json").read_text())
+    manifest["models"]["en"]["plain_lower_case"] = value
+    (source / "manifest.json").write_text(json.dumps(manifest))
+    ping = make_app(MODEL_SOURCE=str(source)).test_client().get("/ping")
+    assert ping.status_code == 503 and "plain_lower_case" in ping.get_json()["errors"]["en"]
+
+
+def test_a_model_that_reads_lower_case_as_plain_scores_it_as_the_capitalised_text(make_app, tiny_models, tmp_path):
+    source = copy_source(tiny_models, tmp_path)
+    manifest = json.loads((source / "manifest.json").read_text())
+    manifest["models"]["en"]["plain_lower_case"] = True
+    (source / "manifest.json").write_text(json.dumps(manifest))
+    client = make_app(MODEL_SOURCE=str(source)).test_client()
+    post = lambda text: client.post("/invocations", json={"text": text, "language": "en"}).get_json()["SentimentScore"]
+    # The same tokens; without the setting, "i love it!" takes the tweets' temperature (test_api).
+    assert post("i love it!") == post("I love it!")
+
+
 @pytest.mark.parametrize("field, value", [*(("weight", weight) for weight in (0, 11, 2.5, "3", None, True)),
                                           *(("drop_negated", flag) for flag in (1, "true", None)),
                                           *(("stop_words", words) for words in ("the", ["the", ""], ["a b"], [1]))])

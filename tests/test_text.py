@@ -53,6 +53,15 @@ def test_looks_plain_tells_a_plain_sentence_from_a_post(text, plain):
     assert looks_plain(text) is plain
 
 
+@pytest.mark.parametrize("text, plain", [
+    ("das ist gut", True), ("the train leaves at eight.", True), ("The train leaves at eight.", True),
+    ("ça va ?", True), ("8 o'clock", False), ("great day 😀", False), ("great day @anna", False),
+    ("one two three four five six seven eight nine ten eleven twelve thirteen", False),
+])
+def test_looks_plain_in_lower_case_takes_any_letter_first(text, plain):
+    assert looks_plain(text, lower_case=True) is plain
+
+
 def test_output_is_one_line_of_single_spaced_tokens():
     out = normalize("a\r\nb\x00c\u2028d   e")
     assert out == "a b c d e"

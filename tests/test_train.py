@@ -142,6 +142,8 @@ def test_plain_sentences_join_the_training_lines_as_many_times_as_the_recipe_say
     assert entry["plain_temperature"] != entry["temperature"] and 0 <= entry["cv"]["ece_plain"] <= 100
     model = from_manifest(tmp_path / "models", "en", entry)
     assert model.plain_temperature == entry["plain_temperature"]
+    # English reads lower-case texts as plain too (recipe.PLAIN_LOWER_CASE).
+    assert entry["plain_lower_case"] is True and model.reads_plain("a great day") and not model.reads_plain("#a great day")
     scores, plain_scores = model.scores("a great day"), model.scores("a great day", plain=True)
     assert (max(plain_scores.values()) > max(scores.values())) == (entry["plain_temperature"] < entry["temperature"])
 
@@ -313,7 +315,7 @@ def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
 def test_cv_candidate_patches_merge_and_drop():
     chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {"cutoff": 10, "dsub": 2}, "extra": {"a": None, "b": 10},
               "lexicons": ["x"], "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "drop_negated": False,
-              "stop_words": 0, "plain": 0, "class_bias": False}
+              "stop_words": 0, "plain": 0, "class_bias": False, "plain_lower_case": False}
     patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
     assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"] and patched["silver"] == {}
@@ -323,6 +325,7 @@ def test_cv_candidate_patches_merge_and_drop():
     assert cv.patched(chosen, {"stop_words": 50})["stop_words"] == 50 and patched["stop_words"] == 0
     assert cv.patched(chosen, {"class_bias": True})["class_bias"] and not patched["class_bias"]
     assert cv.patched(chosen, {"plain": 2})["plain"] == 2 and patched["plain"] == 0
+    assert cv.patched(chosen, {"plain_lower_case": True})["plain_lower_case"] and not patched["plain_lower_case"]
     assert cv.patched(chosen, {"quantize": {"cutoff": 20}})["quantize"] == {"cutoff": 20, "dsub": 2}
     assert patched["quantize"] == {"cutoff": 10, "dsub": 2}
 
