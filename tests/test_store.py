@@ -37,6 +37,15 @@ def copy_source(tiny_models, tmp_path):
     return source
 
 
+def source_with_en(tiny_models, tmp_path, **fields):
+    """Return a copy of the tiny models whose manifest entry of en has `fields` set."""
+    source = copy_source(tiny_models, tmp_path)
+    manifest = json.loads((source / "manifest.json").read_text())
+    manifest["models"]["en"].update(fields)
+    (source / "manifest.json").write_text(json.dumps(manifest))
+    return source
+
+
 def assert_cached(paths, tiny_models):
     assert sorted(paths) == sorted(NAMES)
     for path in paths.values():
@@ -102,10 +111,7 @@ def test_a_tampered_lexicon_is_refused_with_its_model(make_app, tiny_models, tmp
 @pytest.mark.parametrize("field, temperature", [*(("temperature", t) for t in (0, -1.5, "2", None, True)),
                                                 *(("plain_temperature", t) for t in (0, "2", None))])
 def test_a_bad_temperature_is_refused_with_its_reason(make_app, tiny_models, tmp_path, field, temperature):
-    source = copy_source(tiny_models, tmp_path)
-    manifest = json.loads((source / "manifest.json").read_text())
-    manifest["models"]["en"][field] = temperature
-    (source / "manifest.json").write_text(json.dumps(manifest))
+    source = source_with_en(tiny_models, tmp_path, **{field: temperature})
     client = make_app(MODEL_SOURCE=str(source)).test_client()
     ping = client.get("/ping")
     assert ping.status_code == 503 and "temperature" in ping.get_json()["errors"]["en"]
@@ -114,20 +120,13 @@ def test_a_bad_temperature_is_refused_with_its_reason(make_app, tiny_models, tmp
 
 @pytest.mark.parametrize("value", [1, "true", None])
 def test_a_bad_plain_lower_case_is_refused_with_its_reason(make_app, tiny_models, tmp_path, value):
-    source = copy_source(tiny_models, tmp_path)
-    manifest = json.loads((source / "manifest.json").read_text())
-    manifest["models"]["en"]["plain_lower_case"] = value
-    (source / "manifest.json").write_text(json.dumps(manifest))
+    source = source_with_en(tiny_models, tmp_path, plain_lower_case=value)
     ping = make_app(MODEL_SOURCE=str(source)).test_client().get("/ping")
     assert ping.status_code == 503 and "plain_lower_case" in ping.get_json()["errors"]["en"]
 
 
 def test_a_model_that_reads_lower_case_as_plain_scores_it_as_the_capitalised_text(make_app, tiny_models, tmp_path):
-    source = copy_source(tiny_models, tmp_path)
-    manifest = json.loads((source / "manifest.json").read_text())
-    manifest["models"]["en"]["plain_lower_case"] = True
-    (source / "manifest.json").write_text(json.dumps(manifest))
-    client = make_app(MODEL_SOURCE=str(source)).test_client()
+    client = make_app(MODEL_SOURCE=str(source_with_en(tiny_models, tmp_path, plain_lower_case=True))).test_client()
     post = lambda text: client.post("/invocations", json={"text": text, "language": "en"}).get_json()["SentimentScore"]
     # The same tokens; without the setting, "i love it!" takes the tweets' temperature (test_api).
     assert post("i love it!") == post("I love it!")
