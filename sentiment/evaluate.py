@@ -77,12 +77,16 @@ def letterless_set(path=LETTERLESS):
     return read_rows(path, 2)
 
 
+def _answer(model, text, tokens):
+    """Return `model`'s label (lower case, as data.LABELS) for raw `text`, normalised as `tokens`."""
+    return model.classify(tokens, model.reads_plain(text))[0].lower()
+
+
 def letterless_accuracy(models, rows):
     """Return {language: accuracy (percentage)} of each of `models` on the letterless `rows`."""
     items = [(label, text, normalize(text)) for label, text in rows]
-    return {language: 100.0 * sum(model.classify(tokens, model.reads_plain(text))[0].lower() == label
-                                  for label, text, tokens in items)
-            / len(items) for language, model in models.items()}
+    return {language: 100.0 * sum(_answer(model, text, tokens) == label for label, text, tokens in items) / len(items)
+            for language, model in models.items()}
 
 
 def metrics(truth, predicted):
@@ -102,7 +106,7 @@ def metrics(truth, predicted):
 
 def score(model, texts, labels):
     """Return the metrics of `model` (a SentimentModel) on `texts` against `labels`."""
-    predicted = [model.classify(normalize(text), model.reads_plain(text))[0].lower() for text in texts]
+    predicted = [_answer(model, text, normalize(text)) for text in texts]
     return metrics(labels, predicted)
 
 
@@ -115,13 +119,10 @@ def everyday_accuracy(models, lid, rows):
             continue
         named = auto = 0
         for label, text, tokens in items:
-            model = models[language]
-            named += model.classify(tokens, model.reads_plain(text))[0].lower() == label
+            named += _answer(models[language], text, tokens) == label
             # "en": where the service sends texts without letters, under its default LANGUAGES.
             detected = lid.detect(tokens, default="en", served=models) if lid else language
-            if detected in models:
-                model = models[detected]
-                auto += model.classify(tokens, model.reads_plain(text))[0].lower() == label
+            auto += detected in models and _answer(models[detected], text, tokens) == label
         results[language] = (100.0 * named / len(items), 100.0 * auto / len(items))
     return results
 
