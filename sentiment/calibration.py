@@ -1,5 +1,5 @@
-"""Temperature scaling of the models' probabilities (with class biases where a recipe asks), and the expected
-calibration error that judges it."""
+"""Temperature scaling of the models' probabilities (with class biases and smoothing where a recipe asks), and the
+expected calibration error that judges it."""
 
 import math
 
@@ -10,14 +10,18 @@ from .model import MAX_BIAS
 # Temperatures searched, log-spaced: below 1 sharpens, above 1 softens.
 TEMPERATURES = [math.exp(i / 50) for i in range(-100, 201)]
 ECE_BINS = 10
+# Searched by fit_smoothing: factors on the calibrated logits, log-spaced around 1, and shares of each row spread
+# evenly over the classes.
+SHARPENINGS = [math.exp(i / 20) for i in range(-10, 21)]
+SMOOTHINGS = [i / 100 for i in range(0, 21, 2)]
 
 
-def calibrate(probabilities, temperature, bias):
+def calibrate(probabilities, temperature, bias, smoothing=0.0):
     """Return `probabilities` (one per class) raised to 1/`temperature`, each class's then weighted by exp(its
-    `bias`), renormalised: softmax(logits / T + bias)."""
+    `bias`), renormalised: softmax(logits / T + bias); with `smoothing`, that share of it spread evenly."""
     powered = [p ** (1.0 / temperature) * math.exp(b) for p, b in zip(probabilities, bias)]
     total = sum(powered)
-    return [p / total for p in powered]
+    return [(1.0 - smoothing) * p / total + smoothing / len(powered) for p in powered]
 
 
 def log_loss(rows, truth, temperature, bias=None):
@@ -89,3 +93,23 @@ def fit(rows, truth, bias=False):
     temperature = 1.0 / theta[0] if theta[0] > 0 else TEMPERATURES[-1]
     return (float(min(max(temperature, TEMPERATURES[0]), TEMPERATURES[-1])),
             [0.0, *(float(b) for b in np.clip(theta[1:], -MAX_BIAS, MAX_BIAS))])
+
+
+def fit_smoothing(rows, truth, temperature, bias):
+    """Return the (temperature, bias, smoothing) that minimise the log loss of `rows` against `truth` while keeping
+    the answers of (`temperature`, `bias`): its logits times a factor (SHARPENINGS), then a share (SMOOTHINGS) of
+    each row spread evenly. A temperature alone cannot make a model's middling scores surer and its surest less so."""
+    logits = np.log(np.asarray(rows, dtype=float)) / temperature + np.asarray(bias)
+    truth = np.asarray(truth)
+    best = None
+    for factor in SHARPENINGS:
+        z = logits * factor
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        right = p[np.arange(len(truth)), truth] / p.sum(axis=1)
+        for smoothing in SMOOTHINGS:
+            loss = -np.mean(np.log((1.0 - smoothing) * right + smoothing / logits.shape[1]))
+            if best is None or loss < best[0]:
+                best = (loss, factor, smoothing)
+    _, factor, smoothing = best
+    return temperature / factor, [float(np.clip(b * factor, -MAX_BIAS, MAX_BIAS)) for b in bias], smoothing

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from . import recipe as recipes
-from .calibration import calibrate, expected_calibration_error, fit, fit_temperature
+from .calibration import calibrate, expected_calibration_error, fit, fit_smoothing, fit_temperature
 from .data import LABELS
 from .evaluate import everyday_set, metrics
 from .languages import UMSAB_FOLDERS
@@ -93,8 +93,11 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
         # Each fold is calibrated as the shipped model is, but fitted on the other folds of its repeat (the other
         # repeats hold the same texts): with class biases, its answers and so its macro-F1 are the calibrated ones.
         others = [i for i, (r, f, _, _) in enumerate(held_out) if r == repeat and f != fold]
-        temperature, bias = fit([row for i in others for row in tweet_rows[i]],
-                                [t for i in others for t in truths[i]], chosen["class_bias"])
+        other_rows, other_truths = [row for i in others for row in tweet_rows[i]], [t for i in others for t in truths[i]]
+        temperature, bias = fit(other_rows, other_truths, chosen["class_bias"])
+        smoothing = 0.0
+        if chosen["smoothing"]:
+            temperature, bias, smoothing = fit_smoothing(other_rows, other_truths, temperature, bias)
         plain_temperature = temperature
         if plain:
             plain_temperature = fit_temperature([row for i in others for row in plain_rows[i]],
@@ -104,15 +107,16 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
             result["plain_truth"] += plain_truths[cell]
         rows = tweet_rows[cell]
         # As the service does: a tweet that reads as a plain sentence takes the plain temperature.
-        calibrated = [calibrate(row, plain_temperature if plain_looking[i] else temperature, bias)
-                      for i, row in zip(test, rows)]
+        calibrated = [calibrate(row, plain_temperature, bias) if plain_looking[i] else
+                      calibrate(row, temperature, bias, smoothing) for i, row in zip(test, rows)]
         truth = truths[cell]
         result["macro_f1"].append(metrics([LABELS[t] for t in truth], [_label(row) for row in calibrated])["macro_f1"])
         result["rows"] += rows
         result["calibrated"] += calibrated
         result["truth"] += truth
         if everyday:
-            answers = [_label(calibrate(row, plain_temperature if is_plain else temperature, bias))
+            answers = [_label(calibrate(row, plain_temperature, bias) if is_plain else
+                              calibrate(row, temperature, bias, smoothing))
                        for row, (_, _, is_plain) in zip(everyday_rows, everyday)]
             right = sum(answer == label for answer, (_, label, _) in zip(answers, everyday))
             result["everyday"].append(100.0 * right / len(everyday))
@@ -136,7 +140,7 @@ def summary(result):
 def patched(chosen, patch):
     """Return recipe `chosen` with `patch` applied: "train", "quantize", "extra" and "silver" merged (a cap of 0
     drops that folder), "lexicons", "lexicon_weight", "drop_negated", "stop_words", "emoji_lines", "plain",
-    "class_bias" and "plain_lower_case" replaced."""
+    "class_bias", "smoothing" and "plain_lower_case" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})},
@@ -150,6 +154,7 @@ def patched(chosen, patch):
             "stop_words": patch.get("stop_words", chosen["stop_words"]),
             "plain": patch.get("plain", chosen["plain"]),
             "class_bias": patch.get("class_bias", chosen["class_bias"]),
+            "smoothing": patch.get("smoothing", chosen["smoothing"]),
             "plain_lower_case": patch.get("plain_lower_case", chosen["plain_lower_case"])}
 
 
@@ -167,7 +172,7 @@ def main(argv=None):
                         help='recipe change as JSON, for every language ({"train": {"epoch": 5}, "extra": '
                              '{"extra/es/tass2012-general-train": 1000}, "lexicons": [...], "lexicon_weight": 3, '
                              '"drop_negated": true, "stop_words": 50, "emoji_lines": true, "plain": 2, '
-                             '"class_bias": true, "plain_lower_case": true}) '
+                             '"class_bias": true, "smoothing": true, "plain_lower_case": true}) '
                              'or per language ({"es": {...}})')
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--repeats", type=int, default=REPEATS)

@@ -14,6 +14,7 @@ LABEL_PREFIX = "__label__"
 LID = "lid"  # the manifest's name for the language identifier
 MAX_LEXICON_WEIGHT = 10  # a manifest's lexicon weight above it is refused: each copy lengthens every line
 MAX_BIAS = 5.0  # a manifest's class bias beyond ±5 (a factor of 150) is refused: no fitted one comes near
+MAX_SMOOTHING = 0.5  # a manifest's smoothing at or above it is refused: the fit searches up to 0.2
 _LETTER = re.compile(r"[^\W\d_]")
 # When the most likely language is not served, the most likely served one among the next few answers if the
 # identifier gives it at least this probability: short Spanish reads as Esperanto or Romanian, German as Dutch or
@@ -38,10 +39,12 @@ def model_input(tokens, lexicon):
 
 class SentimentModel:
     """One language's sentiment model: fastText, its lexicon (or None) and its calibration: a temperature, a
-    bias per class (label -> log-weight added after the temperature; none: 0), and the temperature of texts that
-    read as plain sentences (text.looks_plain, in lower case too with `plain_lower_case`; none: the same)."""
+    bias per class (label -> log-weight added after the temperature; none: 0), the share of the scores spread evenly
+    over the classes (`smoothing`), and the temperature of texts that read as plain sentences (text.looks_plain, in
+    lower case too with `plain_lower_case`; none: the same), which are not smoothed."""
 
-    def __init__(self, path, lexicon=None, temperature=1.0, bias=None, plain_temperature=None, plain_lower_case=False):
+    def __init__(self, path, lexicon=None, temperature=1.0, bias=None, plain_temperature=None, plain_lower_case=False,
+                 smoothing=0.0):
         self._predict = _load(path)
         # The predict-only package has no label list; every label gets a probability for any word.
         self.labels = sorted(label[len(LABEL_PREFIX) :] for _, label in self._predict("a", -1))
@@ -51,6 +54,9 @@ class SentimentModel:
         self.plain_temperature = plain_temperature or temperature
         self._plain_power = 1.0 / self.plain_temperature
         self.plain_lower_case = plain_lower_case
+        self.smoothing = smoothing
+        # What classify multiplies each class's score by (before dividing by their total) and then adds to it.
+        self._spread = (1.0 - smoothing, smoothing / len(self.labels))
         bias = bias or {}
         if set(bias) - set(self.labels):
             raise ValueError(f"bias names labels the model lacks: {sorted(set(bias) - set(self.labels))}")
@@ -60,6 +66,7 @@ class SentimentModel:
         self._keys = {LABEL_PREFIX + label: (label.capitalize(), math.exp(self.bias[label]), label.upper())
                       for label in self.labels}
         self._index = {LABEL_PREFIX + label: LABELS.index(label) for label in self.labels}
+        self._score_keys = [label.capitalize() for label in self.labels]
 
     def _predict_all(self, tokens):
         return self._predict(model_input(tokens, self.lexicon), -1)
@@ -75,7 +82,7 @@ class SentimentModel:
     def classify(self, tokens, plain=False):
         """Return the Comprehend Sentiment ("POSITIVE", ...) of normalised `tokens` and their calibrated
         SentimentScore: four floats summing to 1, of which the Sentiment's is the highest (on a tie, the first in
-        fastText's ranking). `plain`: the text reads as a plain sentence, and takes the plain temperature."""
+        fastText's ranking). `plain`: the text reads as a plain sentence, and takes the plain temperature, unsmoothed."""
         power = self._plain_power if plain else self._power
         keys = self._keys
         scores = {"Positive": 0.0, "Negative": 0.0, "Neutral": 0.0, "Mixed": 0.0}
@@ -88,9 +95,11 @@ class SentimentModel:
             total += q
             if q > best:
                 best, top = q, name
-        # fastText adds 1e-5 to every probability; the rescaling makes the scores sum to exactly 1.
-        for key in scores:
-            scores[key] /= total
+        # fastText adds 1e-5 to every probability; the rescaling makes the scores sum to 1.
+        keep, floor = (1.0, 0.0) if plain else self._spread
+        keep /= total
+        for key in self._score_keys:
+            scores[key] = scores[key] * keep + floor
         return top, scores
 
     def reads_plain(self, text):
@@ -112,6 +121,9 @@ def from_manifest(folder, language, entry):
     plain_lower_case = entry.get("plain_lower_case", False)
     if not isinstance(plain_lower_case, bool):
         raise ValueError(f"plain_lower_case {plain_lower_case!r} is not true or false")
+    smoothing = entry.get("smoothing", 0.0)
+    if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not 0 <= smoothing < MAX_SMOOTHING:
+        raise ValueError(f"smoothing {smoothing!r} is not a number from 0 to below {MAX_SMOOTHING}")
     lexicon = entry.get("lexicon")
     if lexicon:
         weight = lexicon.get("weight", 1)
@@ -130,7 +142,7 @@ def from_manifest(folder, language, entry):
             not isinstance(b, bool) and isinstance(b, (int, float)) and abs(b) <= MAX_BIAS for b in bias.values()):
         raise ValueError(f"bias {bias!r} is not a label -> number from -{MAX_BIAS} to {MAX_BIAS} map")
     return SentimentModel(Path(folder) / Path(entry["file"]).name, lexicon, temperature, bias, plain_temperature,
-                          plain_lower_case)
+                          plain_lower_case, smoothing)
 
 
 class LanguageIdentifier:

@@ -1,7 +1,7 @@
 """Build the shipped models: `python -m sentiment.train --data DIR --out models`.
 
 Per language: cross-validate the recipe (sentiment.recipe) to fit the calibration (a temperature, class
-biases where the recipe asks, and a temperature for plain sentences where it has them) on out-of-fold
+biases and smoothing where the recipe asks, and a temperature for plain sentences where it has them) on out-of-fold
 predictions and to record the model's figures, then train on all of UMSAB train+val and the recipe's extra
 corpora and plain sentences, and write the model, its lexicon and the manifest entry listing both.
 """
@@ -14,7 +14,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import cv
-from .calibration import fit, fit_temperature
+from .calibration import fit, fit_smoothing, fit_temperature
 from .data import LABELS
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
@@ -45,6 +45,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
     chosen = recipe(language)
     result = cv.cross_validate(data_dir, language, chosen, folds, repeats)
     temperature, bias = fit(result["rows"], result["truth"], chosen["class_bias"])
+    if chosen["smoothing"]:
+        temperature, bias, smoothing = fit_smoothing(result["rows"], result["truth"], temperature, bias)
     lexicon_path = out / f"{language}.lexicon.tsv"
     lexicon, extra = lexicon_and_extras(data_dir, language, chosen, lexicon_path)
     pairs = umsab_pairs(data_dir, language) + extra + plain_pairs(language) * chosen["plain"]
@@ -61,6 +63,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
         fields["plain_temperature"] = round(fit_temperature(result["plain_rows"], result["plain_truth"], bias), 4)
         if chosen["plain_lower_case"]:
             fields["plain_lower_case"] = True
+    if chosen["smoothing"]:
+        fields["smoothing"] = smoothing
     if chosen["class_bias"]:
         fields["bias"] = {label: round(b, 4) for label, b in zip(LABELS, bias)}
     if lexicon:

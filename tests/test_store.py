@@ -118,6 +118,13 @@ def test_a_bad_temperature_is_refused_with_its_reason(make_app, tiny_models, tmp
     assert client.post("/invocations", json={"text": "c'est génial", "language": "fr"}).status_code == 200
 
 
+@pytest.mark.parametrize("value", [-0.1, 0.5, "0.1", None, True, float("nan")])
+def test_a_bad_smoothing_is_refused_with_its_reason(make_app, tiny_models, tmp_path, value):
+    source = source_with_en(tiny_models, tmp_path, smoothing=value)
+    ping = make_app(MODEL_SOURCE=str(source)).test_client().get("/ping")
+    assert ping.status_code == 503 and "smoothing" in ping.get_json()["errors"]["en"]
+
+
 @pytest.mark.parametrize("value", [1, "true", None])
 def test_a_bad_plain_lower_case_is_refused_with_its_reason(make_app, tiny_models, tmp_path, value):
     source = source_with_en(tiny_models, tmp_path, plain_lower_case=value)

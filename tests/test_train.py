@@ -7,8 +7,8 @@ import pytest
 from conftest import TINY_QUANTIZE, TINY_TRAIN, tiny_lines
 
 from sentiment import cv, evaluate, recipe, train
-from sentiment.calibration import (TEMPERATURES, calibrate, expected_calibration_error, fit, fit_temperature,
-                                   log_loss)
+from sentiment.calibration import (TEMPERATURES, calibrate, expected_calibration_error, fit, fit_smoothing,
+                                   fit_temperature, log_loss)
 from sentiment.lexicon import Lexicon, merge
 from sentiment.model import MAX_BIAS, from_manifest
 from sentiment.store import sha256_of
@@ -316,7 +316,7 @@ def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
 def test_cv_candidate_patches_merge_and_drop():
     chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {"cutoff": 10, "dsub": 2}, "extra": {"a": None, "b": 10},
               "lexicons": ["x"], "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "drop_negated": False,
-              "stop_words": 0, "plain": 0, "class_bias": False, "plain_lower_case": False}
+              "stop_words": 0, "plain": 0, "class_bias": False, "smoothing": False, "plain_lower_case": False}
     patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
     assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"] and patched["silver"] == {}
@@ -325,6 +325,7 @@ def test_cv_candidate_patches_merge_and_drop():
     assert cv.patched(chosen, {"drop_negated": True})["drop_negated"] and not patched["drop_negated"]
     assert cv.patched(chosen, {"stop_words": 50})["stop_words"] == 50 and patched["stop_words"] == 0
     assert cv.patched(chosen, {"class_bias": True})["class_bias"] and not patched["class_bias"]
+    assert cv.patched(chosen, {"smoothing": True})["smoothing"] and not patched["smoothing"]
     assert cv.patched(chosen, {"plain": 2})["plain"] == 2 and patched["plain"] == 0
     assert cv.patched(chosen, {"plain_lower_case": True})["plain_lower_case"] and not patched["plain_lower_case"]
     assert cv.patched(chosen, {"quantize": {"cutoff": 20}})["quantize"] == {"cutoff": 20, "dsub": 2}
@@ -357,6 +358,22 @@ def test_class_biases_correct_a_model_that_says_neutral_too_often():
     assert loss < log_loss(rows, truth, fit_temperature(rows, truth))
 
 
+def test_smoothing_makes_middling_scores_surer_and_the_surest_less_so_keeping_every_answer():
+    # Rows at 0.5 are right 70% of the time, rows at 0.98 only 85%: a temperature must err on one side or the other.
+    rows = [[0.5, 0.3, 0.2]] * 20 + [[0.98, 0.01, 0.01]] * 20
+    truth = [0] * 14 + [1] * 6 + [0] * 17 + [1, 2, 2]
+    temperature, bias = fit(rows, truth)
+    sharper, scaled, smoothing = fit_smoothing(rows, truth, temperature, bias)
+    assert smoothing > 0 and sharper < temperature
+    before = [calibrate(row, temperature, bias) for row in rows]
+    after = [calibrate(row, sharper, scaled, smoothing) for row in rows]
+    assert [max(range(3), key=row.__getitem__) for row in after] == [max(range(3), key=row.__getitem__) for row in before]
+    assert after[0][0] > before[0][0] and after[-1][0] < before[-1][0] and sum(after[-1]) == pytest.approx(1.0)
+    assert expected_calibration_error(after, truth) < expected_calibration_error(before, truth)
+    loss = -sum(math.log(row[t]) for row, t in zip(after, truth)) / len(rows)
+    assert loss < log_loss(rows, truth, temperature, bias)
+
+
 def test_class_biases_stay_loadable_when_a_class_never_occurs():
     rows = [[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.3, 0.3, 0.4]] * 5
     temperature, bias = fit(rows, [0, 1, 1] * 5, bias=True)
@@ -379,6 +396,23 @@ def test_a_class_bias_recipe_ships_the_bias_that_its_model_applies(corpus, tmp_p
         for each in (model, shifted, neutral):
             top, scores = each.classify(normalize(text))
             assert top == max(scores, key=scores.get).upper() and abs(sum(scores.values()) - 1) < 1e-12
+
+
+def test_a_smoothed_recipe_ships_the_smoothing_that_its_model_applies_to_posts_alone(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(recipe, "SMOOTHED", {"en"})
+    out = tmp_path / "models"
+    entry = build(corpus, out)["models"]["en"]
+    assert 0 <= entry["smoothing"] < 0.5
+    smoothed = from_manifest(out, "en", {**entry, "smoothing": 0.3})
+    unsmoothed = from_manifest(out, "en", {**entry, "smoothing": 0.0})
+    for text in ("good", "terrible day", "the bus"):
+        tokens = normalize(text)
+        top, scores = smoothed.classify(tokens)
+        assert top == unsmoothed.classify(tokens)[0] and scores != unsmoothed.classify(tokens)[1]
+        assert min(scores[key] for key in ("Positive", "Negative", "Neutral")) >= 0.1 and scores["Mixed"] == 0.0
+        assert abs(sum(scores.values()) - 1) < 1e-12
+        # A plain sentence takes the plain temperature, unsmoothed.
+        assert smoothed.classify(tokens, True) == unsmoothed.classify(tokens, True)
 
 
 def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_models, tmp_path, capsys):
