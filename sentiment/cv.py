@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from . import recipe as recipes
-from .calibration import calibrate, expected_calibration_error, fit, fit_smoothing, fit_temperature
+from .calibration import calibrate, expected_calibration_error, fit, fit_smoothing, fit_temperature, match_accuracy
 from .data import LABELS
 from .evaluate import everyday_set, metrics
 from .languages import UMSAB_FOLDERS
@@ -57,12 +57,15 @@ def _label(row):
 
 def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
     """Return the out-of-fold results of `language`'s recipe `chosen`: per-fold macro-F1, out-of-fold
-    probabilities (raw and calibrated) with their truth, the same of its plain sentences (folded as the tweets
+    probabilities (raw and calibrated) with their truth and whether each is scored as a plain sentence, the same of
+    its plain sentences (folded as the tweets
     are, and calibrated with a temperature of their own), and per-fold-model everyday accuracy."""
     pairs = recipes.umsab_pairs(data_dir, language)
     tokens = [normalize(text) for text, _ in pairs]
-    plain_looking = [looks_plain(text, chosen["plain_lower_case"]) for text, _ in pairs]
     plain = recipes.plain_pairs(language) if chosen["plain"] else []
+    # Whether the service scores each tweet as a plain sentence: it reads as one, and the recipe has a temperature
+    # for them.
+    read_plain = [bool(plain) and looks_plain(text, chosen["plain_lower_case"]) for text, _ in pairs]
     plain_tokens = [normalize(text) for text, _ in plain]
     everyday = [(normalize(text), label, looks_plain(text, chosen["plain_lower_case"]))
                 for code, label, text in everyday_set() if code == language]
@@ -87,8 +90,8 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
     plain_truths = [[LABELS.index(plain[i][1]) for i in plain_test] for *_, plain_test in held_out]
     tweet_rows = [rows[: len(test)] for (_, _, test, _), (rows, _) in zip(held_out, outputs)]
     plain_rows = [rows[len(test) :] for (_, _, test, _), (rows, _) in zip(held_out, outputs)]
-    result = {"macro_f1": [], "rows": [], "calibrated": [], "truth": [], "everyday": [], "plain_rows": [],
-              "plain_calibrated": [], "plain_truth": []}
+    result = {"macro_f1": [], "rows": [], "read_plain": [], "calibrated": [], "truth": [], "everyday": [],
+              "plain_rows": [], "plain_calibrated": [], "plain_truth": []}
     for cell, ((repeat, fold, test, _), (_, everyday_rows)) in enumerate(zip(held_out, outputs)):
         # Each fold is calibrated as the shipped model is, but fitted on the other folds of its repeat (the other
         # repeats hold the same texts): with class biases, its answers and so its macro-F1 are the calibrated ones.
@@ -98,20 +101,26 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
         smoothing = 0.0
         if chosen["smoothing"]:
             temperature, bias, smoothing = fit_smoothing(other_rows, other_truths, temperature, bias)
-        plain_temperature = temperature
+        plain_temperature = None
         if plain:
             plain_temperature = fit_temperature([row for i in others for row in plain_rows[i]],
                                                 [t for i in others for t in plain_truths[i]], bias)
+        temperature, bias = match_accuracy(other_rows, other_truths,
+                                           [read_plain[index] for i in others for index in held_out[i][2]],
+                                           temperature, bias, smoothing, plain_temperature)
+        plain_temperature = plain_temperature or temperature
+        if plain:
             result["plain_rows"] += plain_rows[cell]
             result["plain_calibrated"] += [calibrate(row, plain_temperature, bias) for row in plain_rows[cell]]
             result["plain_truth"] += plain_truths[cell]
         rows = tweet_rows[cell]
         # As the service does: a tweet that reads as a plain sentence takes the plain temperature.
-        calibrated = [calibrate(row, plain_temperature, bias) if plain_looking[i] else
+        calibrated = [calibrate(row, plain_temperature, bias) if read_plain[i] else
                       calibrate(row, temperature, bias, smoothing) for i, row in zip(test, rows)]
         truth = truths[cell]
         result["macro_f1"].append(metrics([LABELS[t] for t in truth], [_label(row) for row in calibrated])["macro_f1"])
         result["rows"] += rows
+        result["read_plain"] += [read_plain[i] for i in test]
         result["calibrated"] += calibrated
         result["truth"] += truth
         if everyday:

@@ -1,9 +1,10 @@
 """Build the shipped models: `python -m sentiment.train --data DIR --out models`.
 
 Per language: cross-validate the recipe (sentiment.recipe) to fit the calibration (a temperature, class
-biases and smoothing where the recipe asks, and a temperature for plain sentences where it has them) on out-of-fold
-predictions and to record the model's figures, then train on all of UMSAB train+val and the recipe's extra
-corpora and plain sentences, and write the model, its lexicon and the manifest entry listing both.
+biases and smoothing where the recipe asks, and a temperature for plain sentences where it has them; then the
+temperature and biases scaled so that the mean top score is the accuracy) on out-of-fold predictions and to record
+the model's figures, then train on all of UMSAB train+val and the recipe's extra corpora and plain sentences, and
+write the model, its lexicon and the manifest entry listing both.
 """
 
 import argparse
@@ -14,7 +15,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import cv
-from .calibration import fit, fit_smoothing, fit_temperature
+from .calibration import fit, fit_smoothing, fit_temperature, match_accuracy
 from .data import LABELS
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
@@ -45,8 +46,14 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
     chosen = recipe(language)
     result = cv.cross_validate(data_dir, language, chosen, folds, repeats)
     temperature, bias = fit(result["rows"], result["truth"], chosen["class_bias"])
+    smoothing = 0.0
     if chosen["smoothing"]:
         temperature, bias, smoothing = fit_smoothing(result["rows"], result["truth"], temperature, bias)
+    plain_temperature = None
+    if result["plain_truth"]:
+        plain_temperature = fit_temperature(result["plain_rows"], result["plain_truth"], bias)
+    temperature, bias = match_accuracy(result["rows"], result["truth"], result["read_plain"], temperature, bias,
+                                       smoothing, plain_temperature)
     lexicon_path = out / f"{language}.lexicon.tsv"
     lexicon, extra = lexicon_and_extras(data_dir, language, chosen, lexicon_path)
     pairs = umsab_pairs(data_dir, language) + extra + plain_pairs(language) * chosen["plain"]
@@ -59,8 +66,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
                                 *([f"sentiment/{PLAIN_SENTENCES.name} (x{chosen['plain']})"]
                                   if chosen["plain"] else [])],
               "train_lines": len(pairs), "cv": cv.summary(result)}
-    if result["plain_truth"]:
-        fields["plain_temperature"] = round(fit_temperature(result["plain_rows"], result["plain_truth"], bias), 4)
+    if plain_temperature:
+        fields["plain_temperature"] = round(plain_temperature, 4)
         if chosen["plain_lower_case"]:
             fields["plain_lower_case"] = True
     if chosen["smoothing"]:
