@@ -58,8 +58,8 @@ def _label(row):
 def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
     """Return the out-of-fold results of `language`'s recipe `chosen`: per-fold macro-F1, out-of-fold
     probabilities (raw and calibrated) with their truth and whether each is scored as a plain sentence, the same of
-    its plain sentences (folded as the tweets
-    are, and calibrated with a temperature of their own), and per-fold-model everyday accuracy."""
+    its plain sentences (folded as the tweets are, and calibrated with a temperature of their own), and
+    per-fold-model everyday accuracy."""
     pairs = recipes.umsab_pairs(data_dir, language)
     tokens = [normalize(text) for text, _ in pairs]
     plain = recipes.plain_pairs(language) if chosen["plain"] else []
