@@ -139,3 +139,16 @@ def match_accuracy(rows, truth, plain, temperature, bias, smoothing, plain_tempe
         low, high = (middle, high) if excess(middle) > 0 else (low, middle)
     factor = math.sqrt(low * high)
     return temperature * factor, scaled_bias(factor)
+
+
+def fit_all(rows, truth, read_plain, plain_rows, plain_truth, bias=False, smoothed=False):
+    """Return a model's calibration from its out-of-fold tweets (`rows`, `truth`; `read_plain`: each scored as a plain
+    sentence) and plain sentences (`plain_rows`, `plain_truth`; none: no plain temperature): (temperature, per-class
+    bias, smoothing, plain temperature or None), fitted in that order and then matched to the accuracy."""
+    temperature, biases = fit(rows, truth, bias)
+    smoothing = 0.0
+    if smoothed:
+        temperature, biases, smoothing = fit_smoothing(rows, truth, temperature, biases)
+    plain_temperature = fit_temperature(plain_rows, plain_truth, biases) if plain_truth else None
+    temperature, biases = match_accuracy(rows, truth, read_plain, temperature, biases, smoothing, plain_temperature)
+    return temperature, biases, smoothing, plain_temperature

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from . import recipe as recipes
-from .calibration import calibrate, expected_calibration_error, fit, fit_smoothing, fit_temperature, match_accuracy
+from .calibration import calibrate, expected_calibration_error, fit_all
 from .data import LABELS
 from .evaluate import everyday_set, metrics
 from .languages import UMSAB_FOLDERS
@@ -96,18 +96,11 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
         # Each fold is calibrated as the shipped model is, but fitted on the other folds of its repeat (the other
         # repeats hold the same texts): with class biases, its answers and so its macro-F1 are the calibrated ones.
         others = [i for i, (r, f, _, _) in enumerate(held_out) if r == repeat and f != fold]
-        other_rows, other_truths = [row for i in others for row in tweet_rows[i]], [t for i in others for t in truths[i]]
-        temperature, bias = fit(other_rows, other_truths, chosen["class_bias"])
-        smoothing = 0.0
-        if chosen["smoothing"]:
-            temperature, bias, smoothing = fit_smoothing(other_rows, other_truths, temperature, bias)
-        plain_temperature = None
-        if plain:
-            plain_temperature = fit_temperature([row for i in others for row in plain_rows[i]],
-                                                [t for i in others for t in plain_truths[i]], bias)
-        temperature, bias = match_accuracy(other_rows, other_truths,
-                                           [read_plain[index] for i in others for index in held_out[i][2]],
-                                           temperature, bias, smoothing, plain_temperature)
+        temperature, bias, smoothing, plain_temperature = fit_all(
+            [row for i in others for row in tweet_rows[i]], [t for i in others for t in truths[i]],
+            [read_plain[index] for i in others for index in held_out[i][2]],
+            [row for i in others for row in plain_rows[i]], [t for i in others for t in plain_truths[i]],
+            chosen["class_bias"], chosen["smoothing"])
         plain_temperature = plain_temperature or temperature
         if plain:
             result["plain_rows"] += plain_rows[cell]

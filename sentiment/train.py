@@ -15,7 +15,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import cv
-from .calibration import fit, fit_smoothing, fit_temperature, match_accuracy
+from .calibration import fit_all
 from .data import LABELS
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
@@ -45,15 +45,9 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
     """Cross-validate and train `language`'s model into `out`; return its manifest entry."""
     chosen = recipe(language)
     result = cv.cross_validate(data_dir, language, chosen, folds, repeats)
-    temperature, bias = fit(result["rows"], result["truth"], chosen["class_bias"])
-    smoothing = 0.0
-    if chosen["smoothing"]:
-        temperature, bias, smoothing = fit_smoothing(result["rows"], result["truth"], temperature, bias)
-    plain_temperature = None
-    if result["plain_truth"]:
-        plain_temperature = fit_temperature(result["plain_rows"], result["plain_truth"], bias)
-    temperature, bias = match_accuracy(result["rows"], result["truth"], result["read_plain"], temperature, bias,
-                                       smoothing, plain_temperature)
+    temperature, bias, smoothing, plain_temperature = fit_all(
+        result["rows"], result["truth"], result["read_plain"], result["plain_rows"], result["plain_truth"],
+        chosen["class_bias"], chosen["smoothing"])
     lexicon_path = out / f"{language}.lexicon.tsv"
     lexicon, extra = lexicon_and_extras(data_dir, language, chosen, lexicon_path)
     pairs = umsab_pairs(data_dir, language) + extra + plain_pairs(language) * chosen["plain"]
