@@ -11,6 +11,7 @@ import argparse
 import datetime
 import json
 import os
+import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -94,11 +95,17 @@ def main(argv=None):
     # Languages not rebuilt this time keep their entries.
     manifest = out / MANIFEST
     models = json.loads(manifest.read_text(encoding="utf-8"))["models"] if manifest.exists() else {}
-    for language in languages:
-        models[language] = built = build(args.data, language, out, args.folds, args.repeats)
-        figures = built["cv"]
-        print(f"{language}: CV macro-F1 {figures['macro_f1']:.1f} ± {figures['macro_f1_sd']:.1f}, "
-              f"ECE {figures['ece']:.1f}, T {built['temperature']}, {built['size'] / 1e6:.2f} MB", flush=True)
+    # Built beside --out and moved in only once every language is built, just before the manifest: a build stopped
+    # halfway leaves --out as it was, not files that its manifest does not list.
+    with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as staging:
+        staging = Path(staging)
+        for language in languages:
+            models[language] = built = build(args.data, language, staging, args.folds, args.repeats)
+            figures = built["cv"]
+            print(f"{language}: CV macro-F1 {figures['macro_f1']:.1f} ± {figures['macro_f1_sd']:.1f}, "
+                  f"ECE {figures['ece']:.1f}, T {built['temperature']}, {built['size'] / 1e6:.2f} MB", flush=True)
+        for path in staging.iterdir():
+            os.replace(path, out / path.name)
     if (out / LID_FILE).exists():
         models["lid"] = entry(out / LID_FILE, **LID_ENTRY)
     write_manifest(out, models)

@@ -270,6 +270,21 @@ def test_retraining_one_language_keeps_the_others_in_the_manifest(corpus, tiny_m
     assert models["en"]["sha256"] == sha256_of(out / "en.ftz")
 
 
+def test_a_build_stopped_halfway_leaves_the_models_folder_as_it_was(corpus, tmp_path, monkeypatch):
+    out = tmp_path / "models"
+    build(corpus, out)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+
+    def stopped(lines, path, *settings):
+        path.with_name(path.name + ".part").write_text("half a model")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "train", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        build(corpus, out)
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+
+
 def test_extra_corpora_are_sampled_per_class(corpus):
     pairs = recipe.extra_pairs(corpus, {"extra/en/more": 3})
     assert sorted(label for _, label in pairs) == ["negative"] * 3 + ["neutral"] * 3 + ["positive"] * 3
