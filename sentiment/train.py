@@ -95,8 +95,8 @@ def main(argv=None):
     # Languages not rebuilt this time keep their entries.
     manifest = out / MANIFEST
     models = json.loads(manifest.read_text(encoding="utf-8"))["models"] if manifest.exists() else {}
-    # Built beside --out and moved in only once every language is built, just before the manifest: a build stopped
-    # halfway leaves --out as it was, not files that its manifest does not list.
+    # Built in a hidden folder inside --out (so that each move is a rename) and moved in only once every language is
+    # built, just before the manifest: a build stopped halfway leaves --out as it was, not files its manifest lacks.
     with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as staging:
         staging = Path(staging)
         for language in languages:
