@@ -26,6 +26,13 @@ def calibrate(probabilities, temperature, bias, smoothing=0.0):
     return [(1.0 - smoothing) * p / total + smoothing / len(powered) for p in powered]
 
 
+def calibrate_as_served(rows, plain, temperature, bias, smoothing, plain_temperature):
+    """Return `rows` calibrated as the service scores them (SentimentModel.classify): those `plain` at
+    `plain_temperature`, unsmoothed, the others at `temperature` with `smoothing`."""
+    return [calibrate(row, plain_temperature, bias) if is_plain else calibrate(row, temperature, bias, smoothing)
+            for row, is_plain in zip(rows, plain)]
+
+
 def log_loss(rows, truth, temperature, bias=None):
     """Return the mean negative log-likelihood of class indices `truth` under `rows` scaled by `temperature` (and
     weighted by `bias`, if given)."""
@@ -127,9 +134,8 @@ def match_accuracy(rows, truth, plain, temperature, bias, smoothing, plain_tempe
         return [min(max(b / factor, -MAX_BIAS), MAX_BIAS) for b in bias]
 
     def excess(factor):
-        scaled = scaled_bias(factor)
-        served = [calibrate(row, plain_temperature, scaled) if is_plain else
-                  calibrate(row, temperature * factor, scaled, smoothing) for row, is_plain in zip(rows, plain)]
+        served = calibrate_as_served(rows, plain, temperature * factor, scaled_bias(factor), smoothing,
+                                     plain_temperature)
         right = sum(max(range(len(row)), key=row.__getitem__) == t for row, t in zip(served, truth))
         return sum(max(row) for row in served) - right
 

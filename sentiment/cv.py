@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from . import recipe as recipes
-from .calibration import calibrate, expected_calibration_error, fit_all
+from .calibration import calibrate, calibrate_as_served, expected_calibration_error, fit_all
 from .data import LABELS
 from .evaluate import everyday_set, metrics
 from .languages import UMSAB_FOLDERS
@@ -106,20 +106,19 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
             result["plain_rows"] += plain_rows[cell]
             result["plain_calibrated"] += [calibrate(row, plain_temperature, bias) for row in plain_rows[cell]]
             result["plain_truth"] += plain_truths[cell]
-        rows = tweet_rows[cell]
+        rows, rows_plain = tweet_rows[cell], [read_plain[i] for i in test]
         # As the service does: a tweet that reads as a plain sentence takes the plain temperature.
-        calibrated = [calibrate(row, plain_temperature, bias) if read_plain[i] else
-                      calibrate(row, temperature, bias, smoothing) for i, row in zip(test, rows)]
+        calibrated = calibrate_as_served(rows, rows_plain, temperature, bias, smoothing, plain_temperature)
         truth = truths[cell]
         result["macro_f1"].append(metrics([LABELS[t] for t in truth], [_label(row) for row in calibrated])["macro_f1"])
         result["rows"] += rows
-        result["read_plain"] += [read_plain[i] for i in test]
+        result["read_plain"] += rows_plain
         result["calibrated"] += calibrated
         result["truth"] += truth
         if everyday:
-            answers = [_label(calibrate(row, plain_temperature, bias) if is_plain else
-                              calibrate(row, temperature, bias, smoothing))
-                       for row, (_, _, is_plain) in zip(everyday_rows, everyday)]
+            answers = [_label(row) for row in calibrate_as_served(
+                everyday_rows, [is_plain for _, _, is_plain in everyday], temperature, bias, smoothing,
+                plain_temperature)]
             right = sum(answer == label for answer, (_, label, _) in zip(answers, everyday))
             result["everyday"].append(100.0 * right / len(everyday))
     return result
