@@ -560,6 +560,9 @@ def create_app(config=None):
                 if accept == formats.JSON:
                     return app.response_class(formats.write_result(answer), mimetype=formats.JSON)
                 answer = {"ResultList": [{"Index": 0, **answer}], "ErrorList": []}
+            elif "Text" in body or "TextList" in body:
+                raise ApiError(400, "invalid_request", "this route reads text, texts and language; Comprehend's "
+                               "Text, TextList and LanguageCode are read by POST / (AWS JSON 1.1, see the README)")
             else:
                 raise ApiError(400, "invalid_request", "the body needs a text (a string) or texts (a list of strings)")
         if accept == formats.JSONLINES:

@@ -248,6 +248,11 @@ def test_bad_requests_are_400_with_a_json_error(client, body, code):
     assert_error(post(client, body), 400, code)
 
 
+def test_a_comprehend_request_body_is_told_where_comprehend_is_served(client):
+    for body in ({"Text": "This is great!", "LanguageCode": "en"}, {"TextList": ["This is great!"]}):
+        assert "POST /" in assert_error(post(client, body), 400, "invalid_request")
+
+
 def test_body_over_the_limit_is_413(make_app):
     client = make_app(MAX_CONTENT_LENGTH=1000).test_client()
     assert_error(post(client, {"text": "x" * 2000}), 413, "request_entity_too_large")
