@@ -1,5 +1,6 @@
 """The HTTP API: routes, the Comprehend shapes, language resolution and every error."""
 
+import gzip
 import json
 import logging
 import re
@@ -275,6 +276,14 @@ def test_no_request_opens_a_session(make_app):
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
 def test_wrong_content_type_is_415(client, content_type):
     assert_error(post(client, {"text": "good"}, content_type=content_type), 415, "unsupported_media_type")
+
+
+def test_a_compressed_body_is_415(client):
+    response = client.post("/invocations", data=gzip.compress(b'{"text": "good"}'), content_type="application/json",
+                           headers={"Content-Encoding": "gzip"})
+    assert "Content-Encoding" in assert_error(response, 415, "unsupported_media_type")
+    response = client.post("/invocations", json={"text": "good"}, headers={"Content-Encoding": "identity"})
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON"])
