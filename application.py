@@ -546,7 +546,8 @@ def create_app(config=None):
         if mimetype not in formats.TYPES:
             raise ApiError(415, "unsupported_media_type", f"send the body as Content-Type: {', '.join(formats.TYPES)}")
         # A gzip body would otherwise be read as bytes that are not JSON, and answered invalid_json.
-        if req.environ.get("HTTP_CONTENT_ENCODING", "identity").lower() != "identity":
+        encoding = req.environ.get("HTTP_CONTENT_ENCODING")
+        if encoding and encoding.lower() != "identity":
             raise ApiError(415, "unsupported_media_type", "send the body uncompressed: Content-Encoding is not supported")
         accept = _accepted(req, mimetype)
         if mimetype != formats.JSON:
