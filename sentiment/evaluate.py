@@ -52,6 +52,8 @@ MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourt
                   ("fifteenth", EVERYDAY_FIFTEENTH))
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
 NEGATION = Path(__file__).with_name("negation.tsv")
+# A modal before a comparative ("could have been better", "couldn't be better"), and modals before none.
+MODAL = Path(__file__).with_name("modal.tsv")
 # Texts without a letter: a sentiment model answers them whatever language is named.
 LETTERLESS = Path(__file__).with_name("letterless.tsv")
 # Macro-F1 on the UMSAB test split published in the XLM-T paper (fastText, XLM-R), for comparison.
@@ -159,8 +161,8 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the fifteen sets and the negation set), their
-    accuracy on texts without a letter, and their table on --data's --split."""
+    """Print the everyday-sentence tables of the models in --models (the fifteen sets, the negation and modal sets),
+    their accuracy on texts without a letter, and their table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
     parser.add_argument("--data", help="folder holding umsab/<language>/<split>_*.txt (held-out data)")
@@ -175,6 +177,8 @@ def main(argv=None):
             print(everyday_table(results))
     print(f"\nNegated sentiment words ({NEGATION.name}):\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(NEGATION))))
+    print(f"\nA modal before a comparative ({MODAL.name}):\n")
+    print(everyday_table(everyday_accuracy(models, lid, everyday_set(MODAL))))
     print(f"\nTexts without a letter ({LETTERLESS.name}), each language's model:\n")
     accuracy = letterless_accuracy(models, letterless_set())
     print("\n".join(["| language | accuracy |", "|---|---|", *(f"| {k} | {v:.1f} |" for k, v in accuracy.items())]))

@@ -20,6 +20,33 @@ NEGATORS = {
     "hi": "नहीं न मत बिना nahi nahin na mat",
 }
 NEGATION_WINDOW = 3
+# Modals of possibility or duty in the conditional or past ("could", "pourrait", "könnte"): a comparative lexicon
+# word (COMPARATIVES) up to MODAL_WINDOW tokens after one reads with the opposite polarity, since "could have been
+# better" is a complaint, and a negator flips it back ("couldn't be better", "non poteva andare meglio"). English's
+# negated modals are negators too. Not the present "can": "it can be the best" is praise.
+MODALS = {
+    "en": "could would might should couldn't wouldn't shouldn't couldnt wouldnt",
+    "fr": "pourrait pourraient pourrais aurait auraient aurais devrait pouvait pouvais n'aurait n'auraient n'aurais",
+    "de": "könnte könnten hätte hätten sollte sollten dürfte",
+    "it": "potrebbe potrebbero poteva potevano avrebbe avrebbero dovrebbe",
+    "es": "podría podrían podía debería habría",
+    "pt": "poderia poderiam podia deveria teria",
+}
+COMPARATIVES = {
+    "en": "better worse happier",
+    "fr": "mieux meilleur meilleure meilleurs meilleures pire pires",
+    "de": "besser bessere besseren besserer besseres schlechter schlechtere schlechteren",
+    "it": "meglio migliore migliori peggio peggiore peggiori",
+    "es": "mejor mejores peor peores",
+    "pt": "melhor melhores pior piores",
+}
+MODAL_WINDOW = 4
+# Articles: a comparative right after one is a superlative or a noun ("could be the best", "il migliore", Spanish
+# "a lo mejor", maybe), not a comparison, and keeps its polarity.
+ARTICLES = {
+    "en": "the", "fr": "le la les", "de": "der die das den dem des", "it": "il la lo i gli le",
+    "es": "el la lo los las", "pt": "o a os as",
+}
 # Marks that end a negation's reach before its window does: "no problem, happy to help" negates "problem"
 # alone.
 SCOPE_ENDS = ", . ! ? ; :"
@@ -32,6 +59,8 @@ MAX_BUCKET = 3
 POLARITY = {"1": 1, "-1": -1}
 NEGATOR = 0
 SCOPE_END = 2
+MODAL = 3
+NEGATING_MODAL = 4  # a modal that is a negator too: "couldn't"
 
 
 class Lexicon:
@@ -49,8 +78,13 @@ class Lexicon:
         # costs one lookup; "’" spellings too.
         negators = [fold(word, language) for word in NEGATORS.get(language, "").split()]
         negators += [word.replace("'", "’") for word in negators if "'" in word]
+        modals = [fold(word, language) for word in MODALS.get(language, "").split()]
+        modals += [word.replace("'", "’") for word in modals if "'" in word]
         self.polarities = {**polarities, **dict.fromkeys(negators, NEGATOR),
+                           **{word: NEGATING_MODAL if word in negators else MODAL for word in modals},
                            **dict.fromkeys(SCOPE_ENDS.split(), SCOPE_END)}
+        self._comparatives = frozenset(fold(word, language) for word in COMPARATIVES.get(language, "").split())
+        self._articles = frozenset(ARTICLES.get(language, "").split())
         self.stop_words = frozenset(stop_words) - self.polarities.keys()
         # Every feature string, built once: the hot path only indexes this table.
         self._features = [[f" lexpos{p} lexneg{n}" * weight for n in range(MAX_BUCKET + 1)]
@@ -86,13 +120,17 @@ class Lexicon:
 
     def counts(self, tokens):
         """Return the numbers of positive and negative lexicon words in normalised `tokens`, a word's
-        polarity flipped when a negator comes just before it in the same clause."""
+        polarity flipped when a negator comes just before it in the same clause, and a comparative's when a modal
+        does."""
         return self._scan(tokens.split(" "))[:2]
 
     def _scan(self, words):
-        """Return `counts` of the tokens `words` and the positions of the flipped words and their negators."""
+        """Return `counts` of the tokens `words` and the positions of the flipped words and their negators and
+        modals."""
         positive = negative = 0
         since_negator = NEGATION_WINDOW + 1
+        # A position, not a count: a count would cost every token an addition.
+        modal = -MODAL_WINDOW - 1
         # A set: line() tests every token's position against it.
         negated = set()
         get = self.polarities.get
@@ -109,11 +147,21 @@ class Lexicon:
                 since_negator, negator = 0, index
                 continue
             if polarity == SCOPE_END:
-                since_negator = NEGATION_WINDOW
+                since_negator, modal = NEGATION_WINDOW, -MODAL_WINDOW - 1
+                continue
+            if polarity >= MODAL:
+                modal = index
+                if polarity == NEGATING_MODAL:
+                    since_negator, negator = 0, index
+                else:
+                    since_negator += 1
                 continue
             if since_negator < NEGATION_WINDOW:
                 polarity = -polarity
                 negated.update((negator, index))
+            if index - modal <= MODAL_WINDOW and token in self._comparatives and words[index - 1] not in self._articles:
+                polarity = -polarity
+                negated.update((modal, index))
             since_negator += 1
             if polarity > 0:
                 positive += 1

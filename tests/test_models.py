@@ -7,7 +7,7 @@ from conftest import ROOT
 
 from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH,
                                 EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SEVENTH, EVERYDAY_TENTH,
-                                EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, NEGATION, everyday_accuracy, everyday_set,
+                                EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, MODAL, NEGATION, everyday_accuracy, everyday_set,
                                 letterless_accuracy, letterless_set, load_models)
 from sentiment.store import verify
 
@@ -21,6 +21,9 @@ FLOORS = {
     # Sentences with negated sentiment words ("not bad").
     NEGATION: {"en": (100.0, 100.0), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (92.9, 92.9),
                "es": (85.7, 78.6), "pt": (92.9, 92.9)},
+    # A modal before a comparative ("could have been better", "couldn't be better").
+    MODAL: {"en": (88.9, 88.9), "fr": (88.9, 88.9), "de": (100.0, 100.0), "it": (100.0, 100.0),
+            "es": (77.8, 77.8), "pt": (77.8, 77.8)},
     # The fifth set, written before the plain training sentences, the seventh, written before the second 180 of
     # each language, the eighth, written before the third 180, the ninth, written before the last 180, the tenth,
     # written after them, the eleventh, written after the review words, the twelfth, written before the eleventh's
@@ -29,13 +32,13 @@ FLOORS = {
     # fifteenth, written in the next session before any change of it.
     EVERYDAY_FIFTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (95.8, 95.8),
                      "es": (91.7, 91.7), "pt": (87.5, 87.5)},
-    EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (87.5, 87.5), "it": (91.7, 91.7),
+    EVERYDAY_SEVENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (87.5, 87.5), "it": (91.7, 91.7),
                        "es": (100.0, 100.0), "pt": (87.5, 87.5)},
-    EVERYDAY_EIGHTH: {"en": (91.7, 91.7), "fr": (87.5, 87.5), "de": (100.0, 100.0), "it": (87.5, 87.5),
+    EVERYDAY_EIGHTH: {"en": (91.7, 91.7), "fr": (87.5, 87.5), "de": (95.8, 95.8), "it": (87.5, 87.5),
                       "es": (87.5, 87.5), "pt": (91.7, 87.5)},
     EVERYDAY_NINTH: {"en": (95.8, 95.8), "fr": (83.3, 83.3), "de": (83.3, 83.3), "it": (87.5, 87.5),
-                     "es": (91.7, 91.7), "pt": (95.8, 95.8)},
-    EVERYDAY_TENTH: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (87.5, 87.5), "it": (87.5, 87.5),
+                     "es": (95.8, 95.8), "pt": (95.8, 95.8)},
+    EVERYDAY_TENTH: {"en": (79.2, 79.2), "fr": (91.7, 91.7), "de": (83.3, 83.3), "it": (87.5, 87.5),
                      "es": (91.7, 91.7), "pt": (87.5, 87.5)},
     EVERYDAY_ELEVENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (87.5, 87.5), "it": (95.8, 95.8),
                         "es": (87.5, 87.5), "pt": (79.2, 79.2)},
@@ -45,11 +48,11 @@ FLOORS = {
                           "es": (91.7, 91.7), "pt": (95.8, 95.8)},
     EVERYDAY_FOURTEENTH: {"en": (95.8, 95.8), "fr": (83.3, 83.3), "de": (100.0, 100.0), "it": (95.8, 95.8),
                           "es": (79.2, 79.2), "pt": (75.0, 75.0)},
-    EVERYDAY_FIFTEENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (100.0, 100.0),
-                         "es": (100.0, 100.0), "pt": (95.8, 95.8)},
+    EVERYDAY_FIFTEENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (100.0, 100.0),
+                         "es": (95.8, 95.8), "pt": (95.8, 95.8)},
 }
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
-LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 97.2, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
+LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 100.0, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
 
 

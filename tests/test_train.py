@@ -150,7 +150,7 @@ def test_plain_sentences_join_the_training_lines_as_many_times_as_the_recipe_say
 
 
 def test_plain_sentences_are_balanced_and_none_is_in_an_evaluation_set():
-    paths = [evaluate.EVERYDAY, *(path for _, path in evaluate.MEASURING_SETS), evaluate.NEGATION]
+    paths = [evaluate.EVERYDAY, *(path for _, path in evaluate.MEASURING_SETS), evaluate.NEGATION, evaluate.MODAL]
     evaluation = [text for path in paths for _, _, text in evaluate.everyday_set(path)]
     evaluation = {normalize(text) for text in evaluation}
     for language in ("en", "fr", "de", "it", "es", "pt"):
@@ -240,9 +240,21 @@ def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
     ("bad and great", " lexpos1 lexneg1", "bad and great"),
     ("no problem, happy to help", " lexpos2 lexneg0", ", happy to help"),  # the comma ends the negation
     ("the bus leaves at eight", " lexpos0 lexneg0", "the bus leaves at eight"),
+    # A comparative after a modal is a complaint, and a negator flips it back; other words and modals stay.
+    ("it could have been much better", " lexpos0 lexneg1", "it have been much"),
+    ("couldn't have been better", " lexpos1 lexneg0", "have been"),
+    ("couldn’t be better", " lexpos1 lexneg0", "be"),
+    ("i could not be happier", " lexpos1 lexneg0", "i be"),
+    ("it could be worse", " lexpos1 lexneg0", "it be"),
+    ("it would be the better choice", " lexpos1 lexneg0", "it would be the better choice"),  # a superlative
+    ("you could love it", " lexpos1 lexneg0", "you could love it"),
+    ("it could be great, better than before", " lexpos2 lexneg0", "it could be great , better than before"),
+    ("we could go there and it would be so very much better", " lexpos1 lexneg0",  # beyond the modal's window
+     "we could go there and it would be so very much better"),
 ])
 def test_lexicon_features_count_hits_and_flip_negated_ones(text, features, without_negated):
-    polarities = {"great": 1, "love": 1, "happy": 1, "bad": -1, "problem": -1}
+    polarities = {"great": 1, "love": 1, "happy": 1, "happier": 1, "better": 1, "worse": -1, "bad": -1,
+                  "problem": -1}
     tokens = normalize(text)
     assert Lexicon(polarities, "en").line(tokens) == tokens + features
     assert Lexicon(polarities, "en", drop_negated=True).line(tokens) == without_negated + features
@@ -451,7 +463,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 15 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 16 and "The second set (everyday-check.tsv)" in out
     assert "The fifth set (everyday-fifth.tsv)" in out and "The sixth set (everyday-sixth.tsv)" in out
     assert "The seventh set (everyday-seventh.tsv)" in out and "The eighth set (everyday-eighth.tsv)" in out
     assert "The ninth set (everyday-ninth.tsv)" in out and "The tenth set (everyday-tenth.tsv)" in out
@@ -461,7 +473,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     assert "The fifteenth set (everyday-fifteenth.tsv)" in out
     # The fourth set is Italian, Portuguese, Spanish and German, which these models do not serve.
     assert "The third set (everyday-third.tsv)" in out and "fourth set" not in out
-    assert "Negated sentiment words (negation.tsv)" in out
+    assert "Negated sentiment words (negation.tsv)" in out and "A modal before a comparative (modal.tsv)" in out
     with pytest.raises(SystemExit):  # no French val split in this data folder
         evaluate.main(["--models", str(tiny_models), "--data", str(corpus), "--split", "val"])
     assert "no val split for fr" in capsys.readouterr().err
