@@ -23,7 +23,7 @@ NEGATION_WINDOW = 3
 # Modals of possibility or duty in the conditional or past ("could", "pourrait", "könnte"): a comparative lexicon
 # word (COMPARATIVES) up to MODAL_WINDOW tokens after one reads with the opposite polarity, since "could have been
 # better" is a complaint, and a negator flips it back ("couldn't be better", "non poteva andare meglio"). English's
-# negated modals are negators too. Not the present "can": "it can be the best" is praise.
+# negated modals are negators too. Not the present "can" ("peut", "kann"): "it can only get better" is no complaint.
 MODALS = {
     "en": "could would might should couldn't wouldn't shouldn't couldnt wouldnt",
     "fr": "pourrait pourraient pourrais aurait auraient aurais devrait pouvait pouvais n'aurait n'auraient n'aurais",
