@@ -41,6 +41,9 @@ COMPARATIVES = {
     "pt": "melhor melhores pior piores",
 }
 MODAL_WINDOW = 4
+# Words that make a comparative after a modal advice rather than a complaint ("it would be better to book early"):
+# the two leave the line and count nothing.
+ADVICE = {"en": "to"}
 # Articles: a comparative right after one is a superlative or a noun ("could be the best", "il migliore", Spanish
 # "a lo mejor", maybe), not a comparison, and keeps its polarity.
 ARTICLES = {
@@ -85,6 +88,7 @@ class Lexicon:
                            **dict.fromkeys(SCOPE_ENDS.split(), SCOPE_END)}
         self._comparatives = frozenset(fold(word, language) for word in COMPARATIVES.get(language, "").split())
         self._articles = frozenset(ARTICLES.get(language, "").split())
+        self._advice = frozenset(ADVICE.get(language, "").split())
         self.stop_words = frozenset(stop_words) - self.polarities.keys()
         # Every feature string, built once: the hot path only indexes this table.
         self._features = [[f" lexpos{p} lexneg{n}" * weight for n in range(MAX_BUCKET + 1)]
@@ -160,8 +164,11 @@ class Lexicon:
                 polarity = -polarity
                 negated.update((negator, index))
             if index - modal <= MODAL_WINDOW and token in self._comparatives and words[index - 1] not in self._articles:
-                polarity = -polarity
                 negated.update((modal, index))
+                if index + 1 < len(words) and words[index + 1] in self._advice:
+                    since_negator += 1
+                    continue
+                polarity = -polarity
             since_negator += 1
             if polarity > 0:
                 positive += 1

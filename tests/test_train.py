@@ -247,6 +247,7 @@ def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
     ("i could not be happier", " lexpos1 lexneg0", "i be"),
     ("it could be worse", " lexpos1 lexneg0", "it be"),
     ("it would be the better choice", " lexpos1 lexneg0", "it would be the better choice"),  # a superlative
+    ("it would be better to book early", " lexpos0 lexneg0", "it be to book early"),  # advice
     ("you could love it", " lexpos1 lexneg0", "you could love it"),
     ("it could be great, better than before", " lexpos2 lexneg0", "it could be great , better than before"),
     ("we could go there and it would be so very much better", " lexpos1 lexneg0",  # beyond the modal's window
