@@ -44,8 +44,8 @@ MODAL_WINDOW = 4
 # Words that make a comparative after a modal advice rather than a complaint ("it would be better to book early"):
 # the two leave the line and count nothing.
 ADVICE = {"en": "to"}
-# Articles: a comparative right after one is a superlative or a noun ("could be the best", "il migliore", Spanish
-# "a lo mejor", maybe), not a comparison, and keeps its polarity.
+# Articles: a comparative right after one is a superlative or a noun ("would be the better choice", "il migliore",
+# Spanish "a lo mejor", maybe), not a comparison, and keeps its polarity.
 ARTICLES = {
     "en": "the", "fr": "le la les", "de": "der die das den dem des", "it": "il la lo i gli le",
     "es": "el la lo los las", "pt": "o a os as",
