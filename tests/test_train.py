@@ -246,7 +246,7 @@ def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
     ("couldn’t be better", " lexpos1 lexneg0", "be"),
     ("i could not be happier", " lexpos1 lexneg0", "i be"),
     ("it could be worse", " lexpos1 lexneg0", "it be"),
-    ("it would be the better choice", " lexpos1 lexneg0", "it would be the better choice"),  # a superlative
+    ("it would be the better choice", " lexpos1 lexneg0", "it would be the better choice"),  # after an article
     ("it would be better to book early", " lexpos0 lexneg0", "it be to book early"),  # advice
     ("you could love it", " lexpos1 lexneg0", "you could love it"),
     ("it could be great, better than before", " lexpos2 lexneg0", "it could be great , better than before"),
