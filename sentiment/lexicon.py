@@ -79,10 +79,7 @@ class Lexicon:
         self._fold = language in ACCENTLESS
         # Negators and the marks that end their reach share the map (as NEGATOR, SCOPE_END) so that each token
         # costs one lookup; "’" spellings too.
-        negators = [fold(word, language) for word in NEGATORS.get(language, "").split()]
-        negators += [word.replace("'", "’") for word in negators if "'" in word]
-        modals = [fold(word, language) for word in MODALS.get(language, "").split()]
-        modals += [word.replace("'", "’") for word in modals if "'" in word]
+        negators, modals = _spellings(NEGATORS, language), _spellings(MODALS, language)
         self.polarities = {**polarities, **dict.fromkeys(negators, NEGATOR),
                            **{word: NEGATING_MODAL if word in negators else MODAL for word in modals},
                            **dict.fromkeys(SCOPE_ENDS.split(), SCOPE_END)}
@@ -165,14 +162,13 @@ class Lexicon:
                 negated.update((negator, index))
             if index - modal <= MODAL_WINDOW and token in self._comparatives and words[index - 1] not in self._articles:
                 negated.update((modal, index))
-                if index + 1 < len(words) and words[index + 1] in self._advice:
-                    since_negator += 1
-                    continue
-                polarity = -polarity
+                # Advice counts as neither.
+                advice = index + 1 < len(words) and words[index + 1] in self._advice
+                polarity = 0 if advice else -polarity
             since_negator += 1
             if polarity > 0:
                 positive += 1
-            else:
+            elif polarity:
                 negative += 1
         return positive, negative, negated
 
@@ -189,6 +185,13 @@ INFLECTIONS = {
            ("e", ["i", "issimo", "issima", "issimi", "issime"])],
     "pt": [("o", ["a", "os", "as"]), ("", ["s"])],
 }
+
+
+def _spellings(table, language):
+    """Return the words of `language` in word table `table` (NEGATORS, MODALS), accents folded as its lexicon is,
+    and each with "'" also spelt "’"."""
+    words = [fold(word, language) for word in table.get(language, "").split()]
+    return words + [word.replace("'", "’") for word in words if "'" in word]
 
 
 def fold(word, language):
