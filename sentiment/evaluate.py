@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .data import LABELS, read_corpus, read_rows, umsab_folder
 from .languages import UMSAB_FOLDERS
+from .lexicon import UNACCENTED
 from .model import LanguageIdentifier, from_manifest
 from .text import normalize
 
@@ -72,6 +73,13 @@ PAPER = {
 def everyday_set(path=EVERYDAY):
     """Return the (language, label, text) triples of the everyday-sentence set."""
     return read_rows(path, 3)
+
+
+def unaccented(rows):
+    """Return the (language, label, text) `rows` whose text has accents in a language of lexicon.UNACCENTED, typed
+    without them as it spells them ("genial", "schoen")."""
+    typed = [(code, label, text, text.translate(UNACCENTED[code])) for code, label, text in rows if code in UNACCENTED]
+    return [(code, label, plain) for code, label, text, plain in typed if plain != text]
 
 
 def letterless_set(path=LETTERLESS):
@@ -161,8 +169,8 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the fifteen sets, the negation and modal sets),
-    their accuracy on texts without a letter, and their table on --data's --split."""
+    """Print the everyday-sentence tables of the models in --models (the fifteen sets, the negation and modal sets,
+    the sets typed without accents), their accuracy on texts without a letter, and their table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
     parser.add_argument("--data", help="folder holding umsab/<language>/<split>_*.txt (held-out data)")
@@ -179,6 +187,9 @@ def main(argv=None):
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(NEGATION))))
     print(f"\nA modal before a comparative ({MODAL.name}):\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(MODAL))))
+    print("\nThe fifteen sets' sentences with accents, typed without them (French, German and Spanish):\n")
+    every = [row for path in (EVERYDAY, *(path for _, path in MEASURING_SETS)) for row in everyday_set(path)]
+    print(everyday_table(everyday_accuracy(models, lid, unaccented(every))))
     print(f"\nTexts without a letter ({LETTERLESS.name}), each language's model:\n")
     accuracy = letterless_accuracy(models, letterless_set())
     print("\n".join(["| language | accuracy |", "|---|---|", *(f"| {k} | {v:.1f} |" for k, v in accuracy.items())]))

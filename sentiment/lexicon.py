@@ -22,8 +22,9 @@ NEGATORS = {
 NEGATION_WINDOW = 3
 # Modals of possibility or duty in the conditional or past ("could", "pourrait", "könnte"): a comparative lexicon
 # word (COMPARATIVES) up to MODAL_WINDOW tokens after one reads with the opposite polarity, since "could have been
-# better" is a complaint, and a negator flips it back ("couldn't be better", "non poteva andare meglio"). English's
-# negated modals are negators too. Not the present "can" ("peut", "kann"): "it can only get better" is no complaint.
+# better" is a complaint, and a negation of the modal flips it back ("couldn't be better", "non poteva andare meglio",
+# "no podría haber ido mejor") however far the comparative is within that window. English's negated modals are
+# negators too. Not the present "can" ("peut", "kann"): "it can only get better" is no complaint.
 MODALS = {
     "en": "could would might should couldn't wouldn't shouldn't couldnt wouldnt",
     "fr": "pourrait pourraient pourrais aurait auraient aurais devrait pouvait pouvais n'aurait n'auraient n'aurais",
@@ -57,6 +58,11 @@ SCOPE_ENDS = ", . ! ? ; :"
 # text's tokens are both looked up with accents folded.
 ACCENTLESS = frozenset({"pt"})
 _FOLD = str.maketrans("áàâãäéèêëíìîïóòôõöúùûüç", "aaaaaeeeeiiiiooooouuuuc")
+# Per language: how its accented words are typed without accents ("genial" for "génial", "increible" for
+# "increíble", German "schoen" for "schön"); the lexicon lists those spellings too (`merge`), so that a text typed
+# on a keyboard without them still finds its sentiment words. Spanish keeps "ñ", as its typists do. Not Italian: its
+# lexicon has four accented words, and its everyday sentences typed without accents gained nothing.
+UNACCENTED = {"fr": _FOLD, "es": _FOLD, "de": str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})}
 # Counts of positive and negative hits are bucketed: 0, 1, 2, and 3 or more.
 MAX_BUCKET = 3
 POLARITY = {"1": 1, "-1": -1}
@@ -132,6 +138,8 @@ class Lexicon:
         since_negator = NEGATION_WINDOW + 1
         # A position, not a count: a count would cost every token an addition.
         modal = -MODAL_WINDOW - 1
+        # The position of the negator that negates the current modal, or None.
+        modal_negator = None
         # A set: line() tests every token's position against it.
         negated = set()
         get = self.polarities.get
@@ -146,25 +154,29 @@ class Lexicon:
                 continue
             if polarity == NEGATOR:
                 since_negator, negator = 0, index
+                if index - modal <= MODAL_WINDOW:
+                    modal_negator = index
                 continue
             if polarity == SCOPE_END:
                 since_negator, modal = NEGATION_WINDOW, -MODAL_WINDOW - 1
                 continue
             if polarity >= MODAL:
-                modal = index
                 if polarity == NEGATING_MODAL:
                     since_negator, negator = 0, index
-                else:
+                modal, modal_negator = index, negator if since_negator < NEGATION_WINDOW else None
+                if polarity == MODAL:
                     since_negator += 1
                 continue
-            if since_negator < NEGATION_WINDOW:
+            if index - modal <= MODAL_WINDOW and token in self._comparatives and words[index - 1] not in self._articles:
+                negated.update((modal, index) if modal_negator is None else (modal, index, modal_negator))
+                if index + 1 < len(words) and words[index + 1] in self._advice:
+                    # Advice counts as neither.
+                    polarity = 0
+                elif modal_negator is None:
+                    polarity = -polarity
+            elif since_negator < NEGATION_WINDOW:
                 polarity = -polarity
                 negated.update((negator, index))
-            if index - modal <= MODAL_WINDOW and token in self._comparatives and words[index - 1] not in self._articles:
-                negated.update((modal, index))
-                # Advice counts as neither.
-                advice = index + 1 < len(words) and words[index + 1] in self._advice
-                polarity = 0 if advice else -polarity
             since_negator += 1
             if polarity > 0:
                 positive += 1
@@ -217,11 +229,11 @@ def read_entries(path, language):
             yield token, polarity
 
 
-def merge(sources, out, language=None, overrides=()):
+def merge(sources, out, language=None, overrides=(), words=frozenset()):
     """Write the union of lexicon files `sources` to `out` (via a `.part` file), each word as `normalize`
     tokenises it, a word two sources disagree on left out; then `overrides` (word<TAB>1, -1, or 0 to
     remove a word), then the inflected forms of `language` that no entry lists (two inflections that
-    disagree are left out)."""
+    disagree are left out), then their UNACCENTED spellings that are neither an entry nor among `words`."""
     polarities, conflicts = {}, set()
     for source in sources:
         for token, polarity in read_entries(source, language):
@@ -243,6 +255,15 @@ def merge(sources, out, language=None, overrides=()):
             if form not in polarities and inflected.setdefault(form, polarity) != polarity:
                 conflicts.add(form)
     polarities.update((form, polarity) for form, polarity in inflected.items() if form not in conflicts)
+    # A spelling that the language's own text uses is a word of its own: French "beurre" (butter) is no "beurré"
+    # (drunk), nor German "schon" a "schön".
+    unaccented, conflicts = {}, set()
+    for word, polarity in polarities.items():
+        typed = word.translate(UNACCENTED.get(language, {}))
+        if typed != word and typed not in polarities and typed not in neutral and typed not in words:
+            if unaccented.setdefault(typed, polarity) != polarity:
+                conflicts.add(typed)
+    polarities.update((typed, polarity) for typed, polarity in unaccented.items() if typed not in conflicts)
     part = Path(f"{out}.part")
     part.write_text("".join(f"{word}\t{p}\n" for word, p in sorted(polarities.items())), encoding="utf-8")
     os.replace(part, out)

@@ -227,13 +227,27 @@ def own_lexicons(language):
     return [path for path in paths if path.exists()]
 
 
-def build_lexicon(data_dir, language, sources, path, weight=1, drop_negated=False, stop_words=()):
-    """Merge the lexicon `sources` of a recipe, then `own_lexicons`, with `language`'s inflected forms, into
-    `path`; return the Lexicon (its features `weight` times), or None when the recipe names no sources."""
+def build_lexicon(data_dir, language, sources, path, weight=1, drop_negated=False, stop_words=(), words=frozenset()):
+    """Merge the lexicon `sources` of a recipe, then `own_lexicons`, with `language`'s inflected forms and their
+    spellings without accents (less any of `words`), into `path`; return the Lexicon (its features `weight` times),
+    or None when the recipe names no sources."""
     if not sources:
         return None
-    merge([Path(data_dir) / source for source in sources], path, language, own_lexicons(language))
+    merge([Path(data_dir) / source for source in sources], path, language, own_lexicons(language), words)
     return Lexicon.load(path, language, weight, drop_negated, stop_words)
+
+
+def _word_counts(data_dir, folders):
+    """Yield the counts of the words (letters only) of each file of sentences in `folders`."""
+    for folder in folders:
+        for path in sorted((Path(data_dir) / folder).glob("*.txt")):
+            yield Counter(word for line in path.read_text(encoding="utf-8").splitlines()
+                          for word in normalize(line).split(" ") if word.isalpha())
+
+
+def words_of(data_dir, folders):
+    """Return every word (letters only) of the sentences in `folders`."""
+    return frozenset().union(*_word_counts(data_dir, folders))
 
 
 def frequent_words(data_dir, folders, count):
@@ -241,12 +255,9 @@ def frequent_words(data_dir, folders, count):
     smallest share of a file's words: a word frequent in one source alone is its topic ("governo"), not a
     function word."""
     shares = []
-    for folder in folders:
-        for path in sorted((Path(data_dir) / folder).glob("*.txt")):
-            counts = Counter(word for line in path.read_text(encoding="utf-8").splitlines()
-                             for word in normalize(line).split(" ") if word.isalpha())
-            total = sum(counts.values())
-            shares.append({word: n / total for word, n in counts.items()})
+    for counts in _word_counts(data_dir, folders):
+        total = sum(counts.values())
+        shares.append({word: n / total for word, n in counts.items()})
     common = set.intersection(*map(set, shares)) if shares else set()
     return sorted(common, key=lambda word: (-min(share[word] for share in shares), word))[:count]
 
@@ -257,7 +268,7 @@ def lexicon_and_extras(data_dir, language, chosen, path):
     them)."""
     stop_words = frequent_words(data_dir, chosen["silver"], chosen["stop_words"]) if chosen["stop_words"] else ()
     lexicon = build_lexicon(data_dir, language, chosen["lexicons"], path, chosen["lexicon_weight"],
-                            chosen["drop_negated"], stop_words)
+                            chosen["drop_negated"], stop_words, words_of(data_dir, chosen["silver"]))
     pairs = extra_pairs(data_dir, chosen["extra"]) + silver_pairs(data_dir, chosen["silver"], lexicon)
     return lexicon, pairs + (emoji_pairs() if chosen["emoji_lines"] else [])
 

@@ -207,6 +207,24 @@ def test_inflected_forms_and_folded_accents_join_the_lexicon(tmp_path):
     assert lexicon.counts("o tempo está horrível") == (0, 1) and lexicon.counts("não é bom") == (0, 1)
 
 
+def test_accented_words_are_also_listed_as_typed_without_accents(tmp_path):
+    (tmp_path / "fr.tsv").write_text("génial\t1\nbeurré\t-1\ncultivé\t1\ndéçu\t-1\ndecu\t1\n", encoding="utf-8")
+    (tmp_path / "own.tsv").write_text("cultive\t0\n", encoding="utf-8")
+    merge([tmp_path / "fr.tsv"], tmp_path / "out.tsv", "fr", [tmp_path / "own.tsv"], frozenset({"beurre"}))
+    lexicon = Lexicon.load(tmp_path / "out.tsv", "fr")
+    assert lexicon.counts("c'est genial") == (1, 0) and lexicon.counts("c'est génial") == (1, 0)
+    assert "beurre" not in lexicon.polarities  # a word of its own in the language's text
+    assert "cultive" not in lexicon.polarities  # a word set to 0
+    assert lexicon.polarities["decu"] == 1  # an entry wins over a spelling without accents
+    (tmp_path / "de.tsv").write_text("schön\t1\n", encoding="utf-8")
+    merge([tmp_path / "de.tsv"], tmp_path / "de-out.tsv", "de")
+    lexicon = Lexicon.load(tmp_path / "de-out.tsv", "de")
+    assert lexicon.polarities["schoen"] == lexicon.polarities["schoensten"] == 1 and "schon" not in lexicon.polarities
+    (tmp_path / "en.tsv").write_text("naïve\t-1\n", encoding="utf-8")
+    merge([tmp_path / "en.tsv"], tmp_path / "en-out.tsv", "en")
+    assert "naive" not in Lexicon.load(tmp_path / "en-out.tsv", "en").polarities  # English has no accents to leave out
+
+
 def test_own_lists_override_the_sources(tmp_path):
     (tmp_path / "source.tsv").write_text("part\t1\nnul\t1\nnul\t-1\nbon\t1\nfoi\t1\n", encoding="utf-8")
     (tmp_path / "own.tsv").write_text("part\t0\nnul\t-1\nbon\t-1\nfois\t0\n", encoding="utf-8")
@@ -245,6 +263,9 @@ def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
     ("couldn't have been better", " lexpos1 lexneg0", "have been"),
     ("couldn’t be better", " lexpos1 lexneg0", "be"),
     ("i could not be happier", " lexpos1 lexneg0", "i be"),
+    # A negated modal keeps its comparative's polarity beyond the negation's window.
+    ("couldn't ask for a better day", " lexpos1 lexneg0", "ask for a day"),
+    ("no one would have done better", " lexpos1 lexneg0", "one have done"),
     ("it could be worse", " lexpos1 lexneg0", "it be"),
     ("it would be the better choice", " lexpos1 lexneg0", "it would be the better choice"),  # after an article
     ("it would be better to book early", " lexpos0 lexneg0", "it be to book early"),  # advice
@@ -464,7 +485,8 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 16 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 17 and "The second set (everyday-check.tsv)" in out
+    assert "sentences with accents, typed without them" in out
     assert "The fifth set (everyday-fifth.tsv)" in out and "The sixth set (everyday-sixth.tsv)" in out
     assert "The seventh set (everyday-seventh.tsv)" in out and "The eighth set (everyday-eighth.tsv)" in out
     assert "The ninth set (everyday-ninth.tsv)" in out and "The tenth set (everyday-tenth.tsv)" in out
