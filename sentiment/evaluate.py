@@ -44,13 +44,16 @@ EVERYDAY_FOURTEENTH = Path(__file__).with_name("everyday-fourteenth.tsv")
 # A fifteenth, on topics no training sentence or earlier set mentions, written at the start of the next session, before
 # any change of its own.
 EVERYDAY_FIFTEENTH = Path(__file__).with_name("everyday-fifteenth.tsv")
+# A sixteenth, on topics no training sentence or earlier set mentions, written after the negated modals and the
+# spellings without accents were adopted, before any later change.
+EVERYDAY_SIXTEENTH = Path(__file__).with_name("everyday-sixteenth.tsv")
 # The sets written for measuring only, after the first, in the order written: `make evaluate` prints each.
 MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH),
                   ("fifth", EVERYDAY_FIFTH), ("sixth", EVERYDAY_SIXTH), ("seventh", EVERYDAY_SEVENTH),
                   ("eighth", EVERYDAY_EIGHTH), ("ninth", EVERYDAY_NINTH), ("tenth", EVERYDAY_TENTH),
                   ("eleventh", EVERYDAY_ELEVENTH), ("twelfth", EVERYDAY_TWELFTH),
                   ("thirteenth", EVERYDAY_THIRTEENTH), ("fourteenth", EVERYDAY_FOURTEENTH),
-                  ("fifteenth", EVERYDAY_FIFTEENTH))
+                  ("fifteenth", EVERYDAY_FIFTEENTH), ("sixteenth", EVERYDAY_SIXTEENTH))
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
 NEGATION = Path(__file__).with_name("negation.tsv")
 # A modal before a comparative ("could have been better", "couldn't be better"), and modals before none.
@@ -169,7 +172,7 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the fifteen sets, the negation and modal sets,
+    """Print the everyday-sentence tables of the models in --models (the sixteen sets, the negation and modal sets,
     the sets typed without accents), their accuracy on texts without a letter, and their table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
@@ -187,7 +190,7 @@ def main(argv=None):
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(NEGATION))))
     print(f"\nA modal before a comparative ({MODAL.name}):\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(MODAL))))
-    print("\nThe fifteen sets' sentences with accents, typed without them (French, German and Spanish):\n")
+    print("\nThe sixteen sets' sentences with accents, typed without them (French, German and Spanish):\n")
     every = [row for path in (EVERYDAY, *(path for _, path in MEASURING_SETS)) for row in everyday_set(path)]
     print(everyday_table(everyday_accuracy(models, lid, unaccented(every))))
     print(f"\nTexts without a letter ({LETTERLESS.name}), each language's model:\n")

@@ -7,7 +7,7 @@ from conftest import ROOT
 
 from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH,
                                 EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SEVENTH, EVERYDAY_TENTH,
-                                EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, MEASURING_SETS, MODAL, NEGATION, everyday_accuracy,
+                                EVERYDAY_SIXTEENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, MEASURING_SETS, MODAL, NEGATION, everyday_accuracy,
                                 everyday_set, letterless_accuracy, letterless_set, load_models, unaccented)
 from sentiment.store import verify
 
@@ -28,8 +28,9 @@ FLOORS = {
     # each language, the eighth, written before the third 180, the ninth, written before the last 180, the tenth,
     # written after them, the eleventh, written after the review words, the twelfth, written before the eleventh's
     # misses were read, the thirteenth, written before the French and Italian review words were measured on it, the
-    # fourteenth, written after French's DEFT 2015 tweets and German's SB-10k at 400 a class were adopted, and the
-    # fifteenth, written in the next session before any change of it.
+    # fourteenth, written after French's DEFT 2015 tweets and German's SB-10k at 400 a class were adopted, the
+    # fifteenth, written in the next session before any change of it, and the sixteenth, written after the negated
+    # modals and the spellings without accents.
     EVERYDAY_FIFTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (95.8, 95.8),
                      "es": (91.7, 91.7), "pt": (87.5, 87.5)},
     EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (83.3, 83.3), "it": (91.7, 91.7),
@@ -50,9 +51,11 @@ FLOORS = {
                           "es": (79.2, 79.2), "pt": (75.0, 75.0)},
     EVERYDAY_FIFTEENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (100.0, 100.0),
                          "es": (95.8, 95.8), "pt": (95.8, 95.8)},
+    EVERYDAY_SIXTEENTH: {"en": (83.3, 83.3), "fr": (79.2, 79.2), "de": (87.5, 87.5), "it": (83.3, 83.3),
+                         "es": (83.3, 83.3), "pt": (87.5, 87.5)},
 }
-# The same, on the fifteen sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
-UNACCENTED_FLOOR = {"fr": (88.5, 88.5), "de": (92.5, 92.5), "es": (88.3, 88.3)}
+# The same, on the sixteen sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
+UNACCENTED_FLOOR = {"fr": (87.5, 87.5), "de": (92.0, 92.0), "es": (87.9, 87.9)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
 LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 100.0, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
