@@ -233,7 +233,8 @@ def merge(sources, out, language=None, overrides=(), words=frozenset()):
     """Write the union of lexicon files `sources` to `out` (via a `.part` file), each word as `normalize`
     tokenises it, a word two sources disagree on left out; then `overrides` (word<TAB>1, -1, or 0 to
     remove a word), then the inflected forms of `language` that no entry lists (two inflections that
-    disagree are left out), then their UNACCENTED spellings that are neither an entry nor among `words`."""
+    disagree are left out), then their UNACCENTED spellings that are neither an entry, nor set to 0, nor among
+    `words`."""
     polarities, conflicts = {}, set()
     for source in sources:
         for token, polarity in read_entries(source, language):

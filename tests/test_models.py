@@ -6,9 +6,10 @@ import pytest
 from conftest import ROOT
 
 from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH,
-                                EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SEVENTH, EVERYDAY_TENTH,
-                                EVERYDAY_SIXTEENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, MEASURING_SETS, MODAL, NEGATION, everyday_accuracy,
-                                everyday_set, letterless_accuracy, letterless_set, load_models, unaccented)
+                                EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SEVENTH, EVERYDAY_SIXTEENTH,
+                                EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, MEASURING_SETS, MODAL, NEGATION,
+                                everyday_accuracy, everyday_set, letterless_accuracy, letterless_set, load_models,
+                                unaccented)
 from sentiment.store import verify
 
 MODELS = ROOT / "models"
