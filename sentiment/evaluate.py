@@ -58,6 +58,8 @@ MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourt
 NEGATION = Path(__file__).with_name("negation.tsv")
 # A modal before a comparative ("could have been better", "couldn't be better"), and modals before none.
 MODAL = Path(__file__).with_name("modal.tsv")
+# Sentiment told by events without a sentiment word ("The train was two hours late."), and neutral events.
+IMPLICIT = Path(__file__).with_name("implicit.tsv")
 # Texts without a letter: a sentiment model answers them whatever language is named.
 LETTERLESS = Path(__file__).with_name("letterless.tsv")
 # Macro-F1 on the UMSAB test split published in the XLM-T paper (fastText, XLM-R), for comparison.
@@ -172,8 +174,9 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the sixteen sets, the negation and modal sets,
-    the sets typed without accents), their accuracy on texts without a letter, and their table on --data's --split."""
+    """Print the everyday-sentence tables of the models in --models (the sixteen sets, the negation, modal and
+    implicit sets, the sets typed without accents), their accuracy on texts without a letter, and their table on
+    --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
     parser.add_argument("--data", help="folder holding umsab/<language>/<split>_*.txt (held-out data)")
@@ -190,6 +193,8 @@ def main(argv=None):
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(NEGATION))))
     print(f"\nA modal before a comparative ({MODAL.name}):\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(MODAL))))
+    print(f"\nSentiment told by events ({IMPLICIT.name}):\n")
+    print(everyday_table(everyday_accuracy(models, lid, everyday_set(IMPLICIT))))
     print("\nThe sixteen sets' sentences with accents, typed without them (French, German and Spanish):\n")
     every = [row for path in (EVERYDAY, *(path for _, path in MEASURING_SETS)) for row in everyday_set(path)]
     print(everyday_table(everyday_accuracy(models, lid, unaccented(every))))

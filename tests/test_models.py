@@ -7,8 +7,8 @@ from conftest import ROOT
 
 from sentiment.evaluate import (EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH,
                                 EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SEVENTH, EVERYDAY_SIXTEENTH,
-                                EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, MEASURING_SETS, MODAL, NEGATION,
-                                everyday_accuracy, everyday_set, letterless_accuracy, letterless_set, load_models,
+                                EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, IMPLICIT, MEASURING_SETS, MODAL,
+                                NEGATION, everyday_accuracy, everyday_set, letterless_accuracy, letterless_set, load_models,
                                 unaccented)
 from sentiment.store import verify
 
@@ -25,6 +25,9 @@ FLOORS = {
     # A modal before a comparative ("could have been better", "couldn't be better").
     MODAL: {"en": (88.9, 88.9), "fr": (88.9, 88.9), "de": (100.0, 100.0), "it": (100.0, 100.0),
             "es": (77.8, 77.8), "pt": (77.8, 77.8)},
+    # Sentiment told by events ("The train was two hours late."): a weakness measured, not yet worked on.
+    IMPLICIT: {"en": (50.0, 50.0), "fr": (75.0, 75.0), "de": (58.3, 58.3), "it": (58.3, 58.3), "es": (50.0, 50.0),
+               "pt": (41.7, 41.7)},
     # The fifth set, written before the plain training sentences, the seventh, written before the second 180 of
     # each language, the eighth, written before the third 180, the ninth, written before the last 180, the tenth,
     # written after them, the eleventh, written after the review words, the twelfth, written before the eleventh's

@@ -150,7 +150,8 @@ def test_plain_sentences_join_the_training_lines_as_many_times_as_the_recipe_say
 
 
 def test_plain_sentences_are_balanced_and_none_is_in_an_evaluation_set():
-    paths = [evaluate.EVERYDAY, *(path for _, path in evaluate.MEASURING_SETS), evaluate.NEGATION, evaluate.MODAL]
+    paths = [evaluate.EVERYDAY, *(path for _, path in evaluate.MEASURING_SETS), evaluate.NEGATION, evaluate.MODAL,
+             evaluate.IMPLICIT]
     evaluation = [text for path in paths for _, _, text in evaluate.everyday_set(path)]
     evaluation = {normalize(text) for text in evaluation}
     for language in ("en", "fr", "de", "it", "es", "pt"):
@@ -485,7 +486,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 18 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 19 and "The second set (everyday-check.tsv)" in out
     assert "sentences with accents, typed without them" in out
     assert "The fifth set (everyday-fifth.tsv)" in out and "The sixth set (everyday-sixth.tsv)" in out
     assert "The seventh set (everyday-seventh.tsv)" in out and "The eighth set (everyday-eighth.tsv)" in out
@@ -498,6 +499,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     # The fourth set is Italian, Portuguese, Spanish and German, which these models do not serve.
     assert "The third set (everyday-third.tsv)" in out and "fourth set" not in out
     assert "Negated sentiment words (negation.tsv)" in out and "A modal before a comparative (modal.tsv)" in out
+    assert "Sentiment told by events (implicit.tsv)" in out
     with pytest.raises(SystemExit):  # no French val split in this data folder
         evaluate.main(["--models", str(tiny_models), "--data", str(corpus), "--split", "val"])
     assert "no val split for fr" in capsys.readouterr().err
