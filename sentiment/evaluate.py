@@ -58,6 +58,8 @@ MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourt
 NEGATION = Path(__file__).with_name("negation.tsv")
 # A modal before a comparative ("could have been better", "couldn't be better"), and modals before none.
 MODAL = Path(__file__).with_name("modal.tsv")
+# Advice put with a comparative or superlative ("It's best to book early."), and praise with the same words.
+ADVICE = Path(__file__).with_name("advice.tsv")
 # Sentiment told by events without a sentiment word ("The train was two hours late."), and neutral events.
 IMPLICIT = Path(__file__).with_name("implicit.tsv")
 # Texts without a letter: a sentiment model answers them whatever language is named.
@@ -174,8 +176,8 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the sixteen sets, the negation, modal and
-    implicit sets, the sets typed without accents), their accuracy on texts without a letter, and their table on
+    """Print the everyday-sentence tables of the models in --models (the sixteen sets, the negation, modal, advice
+    and implicit sets, the sets typed without accents), their accuracy on texts without a letter, and their table on
     --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
@@ -193,6 +195,8 @@ def main(argv=None):
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(NEGATION))))
     print(f"\nA modal before a comparative ({MODAL.name}):\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(MODAL))))
+    print(f"\nAdvice with a comparative or superlative ({ADVICE.name}):\n")
+    print(everyday_table(everyday_accuracy(models, lid, everyday_set(ADVICE))))
     print(f"\nSentiment told by events ({IMPLICIT.name}):\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(IMPLICIT))))
     print("\nThe sixteen sets' sentences with accents, typed without them (French, German and Spanish):\n")

@@ -42,13 +42,21 @@ COMPARATIVES = {
     "pt": "melhor melhores pior piores",
 }
 MODAL_WINDOW = 4
-# Words that make a comparative after a modal advice rather than a complaint ("it would be better to book early"):
-# the two leave the line and count nothing.
-ADVICE = {"en": "to"}
-# Articles: a comparative right after one is a superlative or a noun ("would be the better choice", "il migliore",
-# Spanish "a lo mejor", maybe), not a comparison, and keeps its polarity.
+# Advice put with a comparative or superlative is no praise ("It's best to book early.", "Es mejor reservar.", "Il
+# vaut mieux réserver."): such a word (ADVISORY, or a comparative after a modal) counts nothing and leaves the line
+# when the word after it marks advice (ADVICE, or an infinitive's ending, INFINITIVE), directly or after a copula
+# ("Lo mejor es llegar", "Le mieux est de"), or when the word before it does (ADVICE_BEFORE: "you'd better", "il vaut
+# mieux"). Not German, whose advice ("am besten", "besser ... zu") only word order tells from praise.
+ADVISORY = {"en": "better best", "fr": "mieux", "it": "meglio migliore", "es": "mejor", "pt": "melhor"}
+ADVICE = {"en": "to", "fr": "de vaut vaudrait"}
+ADVICE_BEFORE = {"en": "you'd we'd i'd", "fr": "vaut vaudrait"}
+COPULAS = {"en": "is", "fr": "est", "it": "è sarebbe", "es": "es sería", "pt": "é seria"}
+INFINITIVE = {"fr": ("er", "ir", "re"), "it": ("are", "ere", "ire"), "es": ("ar", "er", "ir"), "pt": ("ar", "er", "ir")}
+# Articles (and English possessives): a comparative right after one is a superlative or a noun ("would be the better
+# choice", "il migliore", Spanish "a lo mejor", maybe), not a comparison nor advice ("the best pizza", "el mejor
+# lugar", "try my best to"), and keeps its polarity.
 ARTICLES = {
-    "en": "the", "fr": "le la les", "de": "der die das den dem des", "it": "il la lo i gli le",
+    "en": "the my your his her our their", "fr": "le la les", "de": "der die das den dem des", "it": "il la lo i gli le",
     "es": "el la lo los las", "pt": "o a os as",
 }
 # Marks that end a negation's reach before its window does: "no problem, happy to help" negates "problem"
@@ -91,7 +99,11 @@ class Lexicon:
                            **dict.fromkeys(SCOPE_ENDS.split(), SCOPE_END)}
         self._comparatives = frozenset(fold(word, language) for word in COMPARATIVES.get(language, "").split())
         self._articles = frozenset(ARTICLES.get(language, "").split())
+        self._advisory = frozenset(fold(word, language) for word in ADVISORY.get(language, "").split())
         self._advice = frozenset(ADVICE.get(language, "").split())
+        self._advice_before = frozenset(_spellings(ADVICE_BEFORE, language))
+        self._copulas = frozenset(COPULAS.get(language, "").split())
+        self._infinitive = INFINITIVE.get(language, ())
         self.stop_words = frozenset(stop_words) - self.polarities.keys()
         # Every feature string, built once: the hot path only indexes this table.
         self._features = [[f" lexpos{p} lexneg{n}" * weight for n in range(MAX_BUCKET + 1)]
@@ -169,11 +181,13 @@ class Lexicon:
                 continue
             if index - modal <= MODAL_WINDOW and token in self._comparatives and words[index - 1] not in self._articles:
                 negated.update((modal, index) if modal_negator is None else (modal, index, modal_negator))
-                if index + 1 < len(words) and words[index + 1] in self._advice:
-                    # Advice counts as neither.
+                if self._gives_advice(words, index):
                     polarity = 0
                 elif modal_negator is None:
                     polarity = -polarity
+            elif token in self._advisory and self._gives_advice(words, index):
+                negated.add(index)
+                polarity = 0
             elif since_negator < NEGATION_WINDOW:
                 polarity = -polarity
                 negated.update((negator, index))
@@ -183,6 +197,18 @@ class Lexicon:
             elif polarity:
                 negative += 1
         return positive, negative, negated
+
+    def _gives_advice(self, words, index):
+        """Whether the comparative or superlative at `index` of the tokens `words` gives advice (ADVISORY)."""
+        after = words[index + 1:index + 3]
+        if after and after[0] in self._copulas:
+            return len(after) > 1 and self._marks_advice(after[1])
+        if index and words[index - 1] in self._advice_before:
+            return True
+        return bool(after) and not (index and words[index - 1] in self._articles) and self._marks_advice(after[0])
+
+    def _marks_advice(self, word):
+        return word in self._advice or word.endswith(self._infinitive)
 
 
 # Inflected forms added for each lexicon word that lacks them, as (ending, replacements): the lexicons list

@@ -151,7 +151,7 @@ def test_plain_sentences_join_the_training_lines_as_many_times_as_the_recipe_say
 
 def test_plain_sentences_are_balanced_and_none_is_in_an_evaluation_set():
     paths = [evaluate.EVERYDAY, *(path for _, path in evaluate.MEASURING_SETS), evaluate.NEGATION, evaluate.MODAL,
-             evaluate.IMPLICIT]
+             evaluate.ADVICE, evaluate.IMPLICIT]
     evaluation = [text for path in paths for _, _, text in evaluate.everyday_set(path)]
     evaluation = {normalize(text) for text in evaluation}
     for language in ("en", "fr", "de", "it", "es", "pt"):
@@ -270,17 +270,37 @@ def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
     ("it could be worse", " lexpos1 lexneg0", "it be"),
     ("it would be the better choice", " lexpos1 lexneg0", "it would be the better choice"),  # after an article
     ("it would be better to book early", " lexpos0 lexneg0", "it be to book early"),  # advice
+    # Advice put with a comparative or superlative counts nothing; praise with the same words keeps its polarity.
+    ("it's best to book early", " lexpos0 lexneg0", "it's to book early"),
+    ("you'd better take an umbrella", " lexpos0 lexneg0", "you'd take an umbrella"),
+    ("the best is to wait", " lexpos0 lexneg0", "the is to wait"),
+    ("this is the best pizza", " lexpos1 lexneg0", "this is the best pizza"),
+    ("i tried my best to help", " lexpos1 lexneg0", "i tried my best to help"),
+    ("the best is yet to come", " lexpos1 lexneg0", "the best is yet to come"),
     ("you could love it", " lexpos1 lexneg0", "you could love it"),
     ("it could be great, better than before", " lexpos2 lexneg0", "it could be great , better than before"),
     ("we could go there and it would be so very much better", " lexpos1 lexneg0",  # beyond the modal's window
      "we could go there and it would be so very much better"),
 ])
 def test_lexicon_features_count_hits_and_flip_negated_ones(text, features, without_negated):
-    polarities = {"great": 1, "love": 1, "happy": 1, "happier": 1, "better": 1, "worse": -1, "bad": -1,
+    polarities = {"great": 1, "love": 1, "happy": 1, "happier": 1, "better": 1, "best": 1, "worse": -1, "bad": -1,
                   "problem": -1}
     tokens = normalize(text)
     assert Lexicon(polarities, "en").line(tokens) == tokens + features
     assert Lexicon(polarities, "en", drop_negated=True).line(tokens) == without_negated + features
+
+
+@pytest.mark.parametrize("language, text, counts", [
+    ("es", "es mejor llegar temprano", (0, 0)), ("es", "lo mejor es tomar el metro", (0, 0)),
+    ("es", "es el mejor lugar", (1, 0)), ("es", "estoy mucho mejor ahora", (1, 0)),
+    ("fr", "il vaut mieux réserver", (0, 0)), ("fr", "le mieux est d'arriver tôt", (0, 0)),
+    ("fr", "ça va mieux maintenant", (1, 0)),
+    ("it", "è meglio prenotare", (0, 0)), ("it", "va molto meglio adesso", (1, 0)),
+    ("pt", "o melhor é chegar cedo", (0, 0)), ("pt", "é a melhor pizza", (1, 0)),
+])
+def test_advice_with_a_comparative_counts_nothing(language, text, counts):
+    lexicon = Lexicon({"mejor": 1, "mieux": 1, "meglio": 1, "melhor": 1}, language)
+    assert lexicon.counts(normalize(text)) == counts
 
 
 def test_a_lexicon_weight_writes_its_features_that_many_times(tmp_path):
@@ -486,7 +506,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 19 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 20 and "The second set (everyday-check.tsv)" in out
     assert "sentences with accents, typed without them" in out
     assert "The fifth set (everyday-fifth.tsv)" in out and "The sixth set (everyday-sixth.tsv)" in out
     assert "The seventh set (everyday-seventh.tsv)" in out and "The eighth set (everyday-eighth.tsv)" in out
@@ -499,6 +519,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     # The fourth set is Italian, Portuguese, Spanish and German, which these models do not serve.
     assert "The third set (everyday-third.tsv)" in out and "fourth set" not in out
     assert "Negated sentiment words (negation.tsv)" in out and "A modal before a comparative (modal.tsv)" in out
+    assert "Advice with a comparative or superlative (advice.tsv)" in out
     assert "Sentiment told by events (implicit.tsv)" in out
     with pytest.raises(SystemExit):  # no French val split in this data folder
         evaluate.main(["--models", str(tiny_models), "--data", str(corpus), "--split", "val"])
