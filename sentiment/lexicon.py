@@ -44,11 +44,11 @@ COMPARATIVES = {
 MODAL_WINDOW = 4
 # Advice put with a comparative or superlative is no praise ("It's best to book early.", "Es mejor reservar.", "Il
 # vaut mieux réserver."): such a word (ADVISORY, or a comparative after a modal) counts nothing and leaves the line
-# when the word after it marks advice (ADVICE, or an infinitive's ending, INFINITIVE), directly or after a copula
-# ("Lo mejor es llegar", "Le mieux est de"), or when the word before it does (ADVICE_BEFORE: "you'd better", "il vaut
-# mieux"). Not German, whose advice ("am besten", "besser ... zu") only word order tells from praise.
+# when the word after it marks advice (ADVICE_AFTER, or an infinitive's ending, INFINITIVE), directly or after a
+# copula ("Lo mejor es llegar", "Le mieux est de"), or when the word before it does (ADVICE_BEFORE: "you'd better",
+# "il vaut mieux"). Not German, whose advice ("am besten", "besser ... zu") only word order tells from praise.
 ADVISORY = {"en": "better best", "fr": "mieux", "it": "meglio migliore", "es": "mejor", "pt": "melhor"}
-ADVICE = {"en": "to", "fr": "de vaut vaudrait"}
+ADVICE_AFTER = {"en": "to", "fr": "de vaut vaudrait"}
 ADVICE_BEFORE = {"en": "you'd we'd i'd", "fr": "vaut vaudrait"}
 COPULAS = {"en": "is", "fr": "est", "it": "è sarebbe", "es": "es sería", "pt": "é seria"}
 INFINITIVE = {"fr": ("er", "ir", "re"), "it": ("are", "ere", "ire"), "es": ("ar", "er", "ir"), "pt": ("ar", "er", "ir")}
@@ -100,7 +100,7 @@ class Lexicon:
         self._comparatives = frozenset(fold(word, language) for word in COMPARATIVES.get(language, "").split())
         self._articles = frozenset(ARTICLES.get(language, "").split())
         self._advisory = frozenset(fold(word, language) for word in ADVISORY.get(language, "").split())
-        self._advice = frozenset(ADVICE.get(language, "").split())
+        self._advice_after = frozenset(ADVICE_AFTER.get(language, "").split())
         self._advice_before = frozenset(_spellings(ADVICE_BEFORE, language))
         self._copulas = frozenset(COPULAS.get(language, "").split())
         self._infinitive = INFINITIVE.get(language, ())
@@ -208,7 +208,7 @@ class Lexicon:
         return bool(after) and not (index and words[index - 1] in self._articles) and self._marks_advice(after[0])
 
     def _marks_advice(self, word):
-        return word in self._advice or word.endswith(self._infinitive)
+        return word in self._advice_after or word.endswith(self._infinitive)
 
 
 # Inflected forms added for each lexicon word that lacks them, as (ending, replacements): the lexicons list
