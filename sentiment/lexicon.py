@@ -140,12 +140,12 @@ class Lexicon:
     def counts(self, tokens):
         """Return the numbers of positive and negative lexicon words in normalised `tokens`, a word's
         polarity flipped when a negator comes just before it in the same clause, and a comparative's when a modal
-        does."""
+        does; a comparative or superlative that gives advice counts neither."""
         return self._scan(tokens.split(" "))[:2]
 
     def _scan(self, words):
-        """Return `counts` of the tokens `words` and the positions of the flipped words and their negators and
-        modals."""
+        """Return `counts` of the tokens `words` and the positions of the flipped words, their negators and modals,
+        and the words of advice."""
         positive = negative = 0
         since_negator = NEGATION_WINDOW + 1
         # A position, not a count: a count would cost every token an addition.
