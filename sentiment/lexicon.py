@@ -122,9 +122,9 @@ class Lexicon:
         return cls(polarities, language, weight, drop_negated, stop_words)
 
     def line(self, tokens):
-        """Return the line a model reads for normalised `tokens`: them (less the negated words and their
-        negators, with `drop_negated`, and the `stop_words`) and their feature tokens: the bucketed `counts`,
-        `weight` times."""
+        """Return the line a model reads for normalised `tokens`: them (less the negated words, their negators and
+        modals and the words of advice, with `drop_negated`, and the `stop_words`) and their feature tokens: the
+        bucketed `counts`, `weight` times."""
         words = tokens.split(" ")
         positive, negative, negated = self._scan(words)
         kept = words
