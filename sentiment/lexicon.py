@@ -56,8 +56,8 @@ INFINITIVE = {"fr": ("er", "ir", "re"), "it": ("are", "ere", "ire"), "es": ("ar"
 # choice", "il migliore", Spanish "a lo mejor", maybe), not a comparison nor advice ("the best pizza", "el mejor
 # lugar", "try my best to"), and keeps its polarity.
 ARTICLES = {
-    "en": "the my your his her our their", "fr": "le la les", "de": "der die das den dem des", "it": "il la lo i gli le",
-    "es": "el la lo los las", "pt": "o a os as",
+    "en": "the my your his her our their", "fr": "le la les", "de": "der die das den dem des",
+    "it": "il la lo i gli le", "es": "el la lo los las", "pt": "o a os as",
 }
 # Marks that end a negation's reach before its window does: "no problem, happy to help" negates "problem"
 # alone.
@@ -97,12 +97,11 @@ class Lexicon:
         self.polarities = {**polarities, **dict.fromkeys(negators, NEGATOR),
                            **{word: NEGATING_MODAL if word in negators else MODAL for word in modals},
                            **dict.fromkeys(SCOPE_ENDS.split(), SCOPE_END)}
-        self._comparatives = frozenset(fold(word, language) for word in COMPARATIVES.get(language, "").split())
-        self._articles = frozenset(ARTICLES.get(language, "").split())
-        self._advisory = frozenset(fold(word, language) for word in ADVISORY.get(language, "").split())
-        self._advice_after = frozenset(ADVICE_AFTER.get(language, "").split())
+        # Matched against the tokens as written (not folded), as the words that follow and precede a comparative are.
+        self._comparatives, self._articles = _words(COMPARATIVES, language), _words(ARTICLES, language)
+        self._advisory, self._copulas = _words(ADVISORY, language), _words(COPULAS, language)
+        self._advice_after = _words(ADVICE_AFTER, language)
         self._advice_before = frozenset(_spellings(ADVICE_BEFORE, language))
-        self._copulas = frozenset(COPULAS.get(language, "").split())
         self._infinitive = INFINITIVE.get(language, ())
         self.stop_words = frozenset(stop_words) - self.polarities.keys()
         # Every feature string, built once: the hot path only indexes this table.
@@ -200,12 +199,12 @@ class Lexicon:
 
     def _gives_advice(self, words, index):
         """Whether the comparative or superlative at `index` of the tokens `words` gives advice (ADVISORY)."""
-        after = words[index + 1:index + 3]
+        before, after = words[index - 1] if index else None, words[index + 1:index + 3]
         if after and after[0] in self._copulas:
             return len(after) > 1 and self._marks_advice(after[1])
-        if index and words[index - 1] in self._advice_before:
+        if before in self._advice_before:
             return True
-        return bool(after) and not (index and words[index - 1] in self._articles) and self._marks_advice(after[0])
+        return bool(after) and before not in self._articles and self._marks_advice(after[0])
 
     def _marks_advice(self, word):
         return word in self._advice_after or word.endswith(self._infinitive)
@@ -225,9 +224,14 @@ INFLECTIONS = {
 }
 
 
+def _words(table, language):
+    """Return the words of `language` in word table `table` (COMPARATIVES, ARTICLES, ...) as a set."""
+    return frozenset(table.get(language, "").split())
+
+
 def _spellings(table, language):
-    """Return the words of `language` in word table `table` (NEGATORS, MODALS), accents folded as its lexicon is,
-    and each with "'" also spelt "’"."""
+    """Return the words of `language` in word table `table` (NEGATORS, MODALS, ADVICE_BEFORE), accents folded as
+    its lexicon is, and each with "'" also spelt "’"."""
     words = [fold(word, language) for word in table.get(language, "").split()]
     return words + [word.replace("'", "’") for word in words if "'" in word]
 
