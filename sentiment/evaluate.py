@@ -54,6 +54,8 @@ MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourt
                   ("eleventh", EVERYDAY_ELEVENTH), ("twelfth", EVERYDAY_TWELFTH),
                   ("thirteenth", EVERYDAY_THIRTEENTH), ("fourteenth", EVERYDAY_FOURTEENTH),
                   ("fifteenth", EVERYDAY_FIFTEENTH), ("sixteenth", EVERYDAY_SIXTEENTH))
+# Every everyday set: the first and those written for measuring only.
+EVERYDAY_SETS = (EVERYDAY, *(path for _, path in MEASURING_SETS))
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
 NEGATION = Path(__file__).with_name("negation.tsv")
 # A modal before a comparative ("could have been better", "couldn't be better"), and modals before none.
@@ -200,7 +202,7 @@ def main(argv=None):
     print(f"\nSentiment told by events ({IMPLICIT.name}):\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(IMPLICIT))))
     print("\nThe sixteen sets' sentences with accents, typed without them (French, German and Spanish):\n")
-    every = [row for path in (EVERYDAY, *(path for _, path in MEASURING_SETS)) for row in everyday_set(path)]
+    every = [row for path in EVERYDAY_SETS for row in everyday_set(path)]
     print(everyday_table(everyday_accuracy(models, lid, unaccented(every))))
     print(f"\nTexts without a letter ({LETTERLESS.name}), each language's model:\n")
     accuracy = letterless_accuracy(models, letterless_set())

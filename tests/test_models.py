@@ -6,10 +6,10 @@ import pytest
 from conftest import ROOT
 
 from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTEENTH,
-                                EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SEVENTH,
+                                EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SETS, EVERYDAY_SEVENTH,
                                 EVERYDAY_SIXTEENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, IMPLICIT,
-                                MEASURING_SETS, MODAL, NEGATION, everyday_accuracy, everyday_set, letterless_accuracy,
-                                letterless_set, load_models, unaccented)
+                                MODAL, NEGATION, everyday_accuracy, everyday_set, letterless_accuracy, letterless_set,
+                                load_models, unaccented)
 from sentiment.store import verify
 
 MODELS = ROOT / "models"
@@ -88,7 +88,7 @@ def test_everyday_sentences_stay_at_the_level_reached(shipped, path):
 
 
 def test_sentences_typed_without_accents_stay_at_the_level_reached(shipped):
-    rows = unaccented([row for path in (EVERYDAY, *(path for _, path in MEASURING_SETS)) for row in everyday_set(path)])
+    rows = unaccented([row for path in EVERYDAY_SETS for row in everyday_set(path)])
     assert {code for code, _, _ in rows} == set(UNACCENTED_FLOOR)
     _assert_floors(shipped, rows, UNACCENTED_FLOOR)
 
