@@ -94,8 +94,10 @@ STOP_WORDS = {"en": 50, "de": 50, "es": 50}
 # Languages whose training lines include each entry of this project's emoji list (emoji.tsv: emoji and
 # emoticons) alone, labelled with its polarity: their tweets left "👍" or "🙂" alone NEUTRAL.
 EMOJI_LINES = {"en", "es"}
-# Plain sentences written for training (not tweets), 720 a language: reviews, weather, travel, timetables, a third
-# each positive, negative and neutral. None is in an everyday set (tests/test_train.py checks).
+# Plain sentences written for training (not tweets), 900 a language: reviews, weather, travel, timetables, and (the
+# last 180) complaints and praise told by what happened rather than by a sentiment word ("The parcel arrived a week
+# after the date they promised.") with neutral sentences about the same events; a third each positive, negative and
+# neutral. None is in an everyday set (tests/test_train.py checks).
 PLAIN_SENTENCES = Path(__file__).with_name("plain-sentences.tsv")
 # Per language: how many times its plain sentences are written into the training lines (0 if not listed). Tweets
 # alone taught the models that a plain statement leans one way and that a sentiment word they never saw is neutral.

@@ -8,8 +8,8 @@ from conftest import ROOT
 from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTEENTH,
                                 EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SETS, EVERYDAY_SEVENTH,
                                 EVERYDAY_SIXTEENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, IMPLICIT,
-                                MODAL, NEGATION, everyday_accuracy, everyday_set, letterless_accuracy, letterless_set,
-                                load_models, unaccented)
+                                IMPLICIT_SECOND, MODAL, NEGATION, everyday_accuracy, everyday_set, letterless_accuracy,
+                                letterless_set, load_models, unaccented)
 from sentiment.store import verify
 
 MODELS = ROOT / "models"
@@ -17,52 +17,55 @@ MANIFEST = json.loads((MODELS / "manifest.json").read_text(encoding="utf-8"))["m
 # Everyday-sentence accuracy (%) of the shipped models, language named and auto-detected, set by set: the level
 # reached when they were built (models/README.md); a rebuild may lose one sentence a language, not more.
 FLOORS = {
-    EVERYDAY: {"en": (100.0, 100.0), "fr": (96.7, 96.7), "de": (100.0, 100.0), "it": (93.3, 93.3),
-               "es": (100.0, 100.0), "pt": (93.3, 93.3), "ar": (50.0, 50.0), "hi": (36.7, 36.7)},
+    EVERYDAY: {"en": (96.7, 96.7), "fr": (96.7, 96.7), "de": (100.0, 100.0), "it": (96.7, 96.7),
+               "es": (100.0, 100.0), "pt": (96.7, 96.7), "ar": (50.0, 50.0), "hi": (36.7, 36.7)},
     # Sentences with negated sentiment words ("not bad").
-    NEGATION: {"en": (100.0, 100.0), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (92.9, 92.9),
-               "es": (85.7, 78.6), "pt": (92.9, 92.9)},
+    NEGATION: {"en": (100.0, 100.0), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (100.0, 100.0),
+               "es": (85.7, 78.6), "pt": (78.6, 78.6)},
     # A modal before a comparative ("could have been better", "couldn't be better").
-    MODAL: {"en": (100.0, 100.0), "fr": (88.9, 88.9), "de": (100.0, 100.0), "it": (100.0, 100.0),
+    MODAL: {"en": (88.9, 88.9), "fr": (88.9, 88.9), "de": (100.0, 100.0), "it": (100.0, 100.0),
             "es": (77.8, 77.8), "pt": (77.8, 77.8)},
     # Advice put with a comparative or superlative ("It's best to book early.").
-    ADVICE: {"en": (100.0, 100.0), "fr": (100.0, 100.0), "de": (33.3, 33.3), "it": (100.0, 100.0),
-             "es": (66.7, 66.7), "pt": (88.9, 88.9)},
-    # Sentiment told by events ("The train was two hours late."): a weakness measured, not yet worked on.
-    IMPLICIT: {"en": (50.0, 50.0), "fr": (75.0, 75.0), "de": (58.3, 58.3), "it": (58.3, 58.3), "es": (50.0, 50.0),
-               "pt": (41.7, 41.7)},
+    ADVICE: {"en": (88.9, 88.9), "fr": (100.0, 100.0), "de": (44.4, 44.4), "it": (100.0, 100.0),
+             "es": (66.7, 66.7), "pt": (77.8, 77.8)},
+    # Sentiment told by events ("The train was two hours late."), and a second such set, written before the plain
+    # training sentences about events.
+    IMPLICIT: {"en": (75.0, 75.0), "fr": (91.7, 91.7), "de": (75.0, 75.0), "it": (83.3, 83.3), "es": (58.3, 58.3),
+               "pt": (83.3, 83.3)},
+    IMPLICIT_SECOND: {"en": (75.0, 75.0), "fr": (75.0, 75.0), "de": (75.0, 75.0), "it": (75.0, 75.0),
+                      "es": (66.7, 66.7), "pt": (83.3, 83.3)},
     # The fifth set, written before the plain training sentences, the seventh, written before the second 180 of
-    # each language, the eighth, written before the third 180, the ninth, written before the last 180, the tenth,
+    # each language, the eighth, written before the third 180, the ninth, written before the fourth 180, the tenth,
     # written after them, the eleventh, written after the review words, the twelfth, written before the eleventh's
     # misses were read, the thirteenth, written before the French and Italian review words were measured on it, the
     # fourteenth, written after French's DEFT 2015 tweets and German's SB-10k at 400 a class were adopted, the
     # fifteenth, written in the next session before any change of it, and the sixteenth, written after the negated
     # modals and the spellings without accents.
     EVERYDAY_FIFTH: {"en": (95.8, 95.8), "fr": (91.7, 91.7), "de": (100.0, 100.0), "it": (95.8, 95.8),
-                     "es": (91.7, 91.7), "pt": (87.5, 87.5)},
-    EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (83.3, 83.3), "it": (91.7, 91.7),
-                       "es": (100.0, 100.0), "pt": (87.5, 87.5)},
-    EVERYDAY_EIGHTH: {"en": (87.5, 87.5), "fr": (87.5, 87.5), "de": (100.0, 100.0), "it": (87.5, 87.5),
-                      "es": (87.5, 87.5), "pt": (91.7, 87.5)},
-    EVERYDAY_NINTH: {"en": (95.8, 95.8), "fr": (83.3, 83.3), "de": (83.3, 83.3), "it": (87.5, 87.5),
-                     "es": (91.7, 91.7), "pt": (95.8, 95.8)},
-    EVERYDAY_TENTH: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (83.3, 83.3), "it": (87.5, 87.5),
-                     "es": (91.7, 91.7), "pt": (87.5, 87.5)},
-    EVERYDAY_ELEVENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (95.8, 95.8),
-                        "es": (87.5, 87.5), "pt": (79.2, 79.2)},
-    EVERYDAY_TWELFTH: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (91.7, 91.7), "it": (91.7, 91.7),
-                       "es": (91.7, 91.7), "pt": (87.5, 87.5)},
+                     "es": (95.8, 95.8), "pt": (87.5, 87.5)},
+    EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (87.5, 87.5), "it": (91.7, 91.7),
+                       "es": (100.0, 100.0), "pt": (91.7, 91.7)},
+    EVERYDAY_EIGHTH: {"en": (91.7, 91.7), "fr": (87.5, 87.5), "de": (100.0, 100.0), "it": (87.5, 87.5),
+                      "es": (87.5, 87.5), "pt": (87.5, 83.3)},
+    EVERYDAY_NINTH: {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (83.3, 83.3), "it": (87.5, 87.5),
+                     "es": (87.5, 87.5), "pt": (91.7, 91.7)},
+    EVERYDAY_TENTH: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (95.8, 95.8), "it": (95.8, 95.8),
+                     "es": (95.8, 95.8), "pt": (83.3, 83.3)},
+    EVERYDAY_ELEVENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (87.5, 87.5), "it": (91.7, 91.7),
+                        "es": (87.5, 87.5), "pt": (83.3, 83.3)},
+    EVERYDAY_TWELFTH: {"en": (83.3, 83.3), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (95.8, 95.8),
+                       "es": (87.5, 87.5), "pt": (91.7, 91.7)},
     EVERYDAY_THIRTEENTH: {"en": (95.8, 95.8), "fr": (79.2, 79.2), "de": (95.8, 95.8), "it": (91.7, 91.7),
-                          "es": (91.7, 91.7), "pt": (95.8, 95.8)},
-    EVERYDAY_FOURTEENTH: {"en": (95.8, 95.8), "fr": (83.3, 83.3), "de": (100.0, 100.0), "it": (95.8, 95.8),
-                          "es": (79.2, 79.2), "pt": (75.0, 75.0)},
-    EVERYDAY_FIFTEENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (100.0, 100.0),
-                         "es": (95.8, 95.8), "pt": (95.8, 95.8)},
-    EVERYDAY_SIXTEENTH: {"en": (83.3, 83.3), "fr": (79.2, 79.2), "de": (87.5, 87.5), "it": (83.3, 83.3),
-                         "es": (83.3, 83.3), "pt": (87.5, 87.5)},
+                          "es": (95.8, 95.8), "pt": (95.8, 95.8)},
+    EVERYDAY_FOURTEENTH: {"en": (91.7, 91.7), "fr": (83.3, 83.3), "de": (91.7, 91.7), "it": (87.5, 87.5),
+                          "es": (75.0, 75.0), "pt": (79.2, 79.2)},
+    EVERYDAY_FIFTEENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (100.0, 100.0),
+                         "es": (95.8, 95.8), "pt": (83.3, 83.3)},
+    EVERYDAY_SIXTEENTH: {"en": (87.5, 87.5), "fr": (79.2, 79.2), "de": (95.8, 95.8), "it": (91.7, 91.7),
+                         "es": (87.5, 87.5), "pt": (87.5, 87.5)},
 }
 # The same, on the sixteen sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
-UNACCENTED_FLOOR = {"fr": (87.8, 87.5), "de": (92.0, 92.0), "es": (88.2, 88.2)}
+UNACCENTED_FLOOR = {"fr": (88.7, 88.7), "de": (93.0, 93.0), "es": (91.1, 91.1)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
 LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 100.0, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}

@@ -9,6 +9,7 @@ from conftest import TINY_QUANTIZE, TINY_TRAIN, tiny_lines
 from sentiment import cv, evaluate, recipe, train
 from sentiment.calibration import (TEMPERATURES, calibrate, expected_calibration_error, fit, fit_smoothing,
                                    fit_temperature, log_loss, match_accuracy)
+from sentiment.data import read_rows
 from sentiment.lexicon import Lexicon, merge
 from sentiment.model import MAX_BIAS, from_manifest
 from sentiment.store import sha256_of
@@ -149,15 +150,18 @@ def test_plain_sentences_join_the_training_lines_as_many_times_as_the_recipe_say
     assert (max(plain_scores.values()) > max(scores.values())) == (entry["plain_temperature"] < entry["temperature"])
 
 
-def test_plain_sentences_are_balanced_and_none_is_in_an_evaluation_set():
-    paths = [*evaluate.EVERYDAY_SETS, evaluate.NEGATION, evaluate.MODAL, evaluate.ADVICE, evaluate.IMPLICIT]
+def test_plain_sentences_are_balanced_unique_and_none_is_in_an_evaluation_set():
+    paths = [*evaluate.EVERYDAY_SETS, evaluate.NEGATION, evaluate.MODAL, evaluate.ADVICE, evaluate.IMPLICIT,
+             evaluate.IMPLICIT_SECOND]
     evaluation = [text for path in paths for _, _, text in evaluate.everyday_set(path)]
     evaluation = {normalize(text) for text in evaluation}
     for language in ("en", "fr", "de", "it", "es", "pt"):
         pairs = recipe.plain_pairs(language)
         labels = [label for _, label in pairs]
-        assert len(pairs) == 720 and labels.count("positive") == labels.count("negative") == labels.count("neutral")
+        assert len(pairs) == 900 and labels.count("positive") == labels.count("negative") == labels.count("neutral")
         assert not {normalize(text) for text, _ in pairs} & evaluation
+    plain = [text for _, _, text in read_rows(recipe.PLAIN_SENTENCES, 3)]
+    assert len(set(plain)) == len(plain)
 
 
 def test_a_recipes_lexicon_weight_and_dropped_negations_reach_the_manifest_and_the_loaded_model(
@@ -505,7 +509,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 20 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 21 and "The second set (everyday-check.tsv)" in out
     assert "sentences with accents, typed without them" in out
     assert "The fifth set (everyday-fifth.tsv)" in out and "The sixth set (everyday-sixth.tsv)" in out
     assert "The seventh set (everyday-seventh.tsv)" in out and "The eighth set (everyday-eighth.tsv)" in out
@@ -520,6 +524,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     assert "Negated sentiment words (negation.tsv)" in out and "A modal before a comparative (modal.tsv)" in out
     assert "Advice with a comparative or superlative (advice.tsv)" in out
     assert "Sentiment told by events (implicit.tsv)" in out
+    assert "Sentiment told by events, a second set (implicit-second.tsv)" in out
     with pytest.raises(SystemExit):  # no French val split in this data folder
         evaluate.main(["--models", str(tiny_models), "--data", str(corpus), "--split", "val"])
     assert "no val split for fr" in capsys.readouterr().err
@@ -540,7 +545,10 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     (evaluate.EVERYDAY_TWELFTH, ("en", "fr", "de", "it", "es", "pt"), 24),
     (evaluate.EVERYDAY_THIRTEENTH, ("en", "fr", "de", "it", "es", "pt"), 24),
     (evaluate.EVERYDAY_FOURTEENTH, ("en", "fr", "de", "it", "es", "pt"), 24),
-    (evaluate.EVERYDAY_FIFTEENTH, ("en", "fr", "de", "it", "es", "pt"), 24)])
+    (evaluate.EVERYDAY_FIFTEENTH, ("en", "fr", "de", "it", "es", "pt"), 24),
+    (evaluate.EVERYDAY_SIXTEENTH, ("en", "fr", "de", "it", "es", "pt"), 24),
+    (evaluate.IMPLICIT, ("en", "fr", "de", "it", "es", "pt"), 12),
+    (evaluate.IMPLICIT_SECOND, ("en", "fr", "de", "it", "es", "pt"), 12)])
 def test_everyday_sets_are_balanced_per_language(path, languages, size):
     rows = evaluate.everyday_set(path)
     assert {code for code, _, _ in rows} == set(languages)
