@@ -95,8 +95,8 @@ STOP_WORDS = {"en": 50, "de": 50, "es": 50}
 # emoticons) alone, labelled with its polarity: their tweets left "👍" or "🙂" alone NEUTRAL.
 EMOJI_LINES = {"en", "es"}
 # Plain sentences written for training (not tweets), 900 a language: reviews, weather, travel, timetables, and (the
-# last 180) complaints and praise told by what happened rather than by a sentiment word ("The parcel arrived a week
-# after the date they promised.") with neutral sentences about the same events; a third each positive, negative and
+# last 180) complaints and praise told by what happened rather than by a sentiment word ("The sofa we ordered in March
+# still hasn't been delivered.") with neutral sentences about the same events; a third each positive, negative and
 # neutral. None is in an everyday set (tests/test_train.py checks).
 PLAIN_SENTENCES = Path(__file__).with_name("plain-sentences.tsv")
 # Per language: how many times its plain sentences are written into the training lines (0 if not listed). Tweets
