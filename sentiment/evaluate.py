@@ -67,6 +67,8 @@ IMPLICIT = Path(__file__).with_name("implicit.tsv")
 # A second set of the kind, written before the plain training sentences about events (recipe.PLAIN_SENTENCES), which
 # it judged unread.
 IMPLICIT_SECOND = Path(__file__).with_name("implicit-second.tsv")
+# A third, written after those sentences, before any change to them.
+IMPLICIT_THIRD = Path(__file__).with_name("implicit-third.tsv")
 # Texts without a letter: a sentiment model answers them whatever language is named.
 LETTERLESS = Path(__file__).with_name("letterless.tsv")
 # Macro-F1 on the UMSAB test split published in the XLM-T paper (fastText, XLM-R), for comparison.
@@ -182,8 +184,8 @@ def load_models(folder):
 
 def main(argv=None):
     """Print the everyday-sentence tables of the models in --models (the sixteen sets, the negation, modal, advice
-    and two implicit sets, the sets typed without accents), their accuracy on texts without a letter, and their table on
-    --data's --split."""
+    and three implicit sets, the sets typed without accents), their accuracy on texts without a letter, and their
+    table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
     parser.add_argument("--data", help="folder holding umsab/<language>/<split>_*.txt (held-out data)")
@@ -206,6 +208,8 @@ def main(argv=None):
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(IMPLICIT))))
     print(f"\nSentiment told by events, a second set ({IMPLICIT_SECOND.name}):\n")
     print(everyday_table(everyday_accuracy(models, lid, everyday_set(IMPLICIT_SECOND))))
+    print(f"\nSentiment told by events, a third set ({IMPLICIT_THIRD.name}):\n")
+    print(everyday_table(everyday_accuracy(models, lid, everyday_set(IMPLICIT_THIRD))))
     print("\nThe sixteen sets' sentences with accents, typed without them (French, German and Spanish):\n")
     every = [row for path in EVERYDAY_SETS for row in everyday_set(path)]
     print(everyday_table(everyday_accuracy(models, lid, unaccented(every))))

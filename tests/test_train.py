@@ -152,7 +152,7 @@ def test_plain_sentences_join_the_training_lines_as_many_times_as_the_recipe_say
 
 def test_plain_sentences_are_balanced_unique_and_none_is_in_an_evaluation_set():
     paths = [*evaluate.EVERYDAY_SETS, evaluate.NEGATION, evaluate.MODAL, evaluate.ADVICE, evaluate.IMPLICIT,
-             evaluate.IMPLICIT_SECOND]
+             evaluate.IMPLICIT_SECOND, evaluate.IMPLICIT_THIRD]
     evaluation = [text for path in paths for _, _, text in evaluate.everyday_set(path)]
     evaluation = {normalize(text) for text in evaluation}
     for language in ("en", "fr", "de", "it", "es", "pt"):
@@ -509,7 +509,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 21 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 22 and "The second set (everyday-check.tsv)" in out
     assert "sentences with accents, typed without them" in out
     assert "The fifth set (everyday-fifth.tsv)" in out and "The sixth set (everyday-sixth.tsv)" in out
     assert "The seventh set (everyday-seventh.tsv)" in out and "The eighth set (everyday-eighth.tsv)" in out
@@ -525,6 +525,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     assert "Advice with a comparative or superlative (advice.tsv)" in out
     assert "Sentiment told by events (implicit.tsv)" in out
     assert "Sentiment told by events, a second set (implicit-second.tsv)" in out
+    assert "Sentiment told by events, a third set (implicit-third.tsv)" in out
     with pytest.raises(SystemExit):  # no French val split in this data folder
         evaluate.main(["--models", str(tiny_models), "--data", str(corpus), "--split", "val"])
     assert "no val split for fr" in capsys.readouterr().err
@@ -548,7 +549,8 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     (evaluate.EVERYDAY_FIFTEENTH, ("en", "fr", "de", "it", "es", "pt"), 24),
     (evaluate.EVERYDAY_SIXTEENTH, ("en", "fr", "de", "it", "es", "pt"), 24),
     (evaluate.IMPLICIT, ("en", "fr", "de", "it", "es", "pt"), 12),
-    (evaluate.IMPLICIT_SECOND, ("en", "fr", "de", "it", "es", "pt"), 12)])
+    (evaluate.IMPLICIT_SECOND, ("en", "fr", "de", "it", "es", "pt"), 12),
+    (evaluate.IMPLICIT_THIRD, ("en", "fr", "de", "it", "es", "pt"), 12)])
 def test_everyday_sets_are_balanced_per_language(path, languages, size):
     rows = evaluate.everyday_set(path)
     assert {code for code, _, _ in rows} == set(languages)
