@@ -8,8 +8,8 @@ from conftest import ROOT
 from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTEENTH,
                                 EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SETS, EVERYDAY_SEVENTH,
                                 EVERYDAY_SIXTEENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, IMPLICIT,
-                                IMPLICIT_SECOND, MODAL, NEGATION, everyday_accuracy, everyday_set, letterless_accuracy,
-                                letterless_set, load_models, unaccented)
+                                IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL, NEGATION, everyday_accuracy, everyday_set,
+                                letterless_accuracy, letterless_set, load_models, unaccented)
 from sentiment.store import verify
 
 MODELS = ROOT / "models"
@@ -28,12 +28,14 @@ FLOORS = {
     # Advice put with a comparative or superlative ("It's best to book early.").
     ADVICE: {"en": (100.0, 100.0), "fr": (100.0, 100.0), "de": (33.3, 33.3), "it": (100.0, 100.0),
              "es": (66.7, 66.7), "pt": (77.8, 77.8)},
-    # Sentiment told by events ("The train was two hours late."), and a second such set, written before the plain
-    # training sentences about events.
+    # Sentiment told by events ("The train was two hours late."), a second such set, written before the plain
+    # training sentences about events, and a third, written after them.
     IMPLICIT: {"en": (58.3, 58.3), "fr": (83.3, 83.3), "de": (75.0, 75.0), "it": (83.3, 83.3), "es": (50.0, 50.0),
                "pt": (66.7, 66.7)},
     IMPLICIT_SECOND: {"en": (75.0, 75.0), "fr": (83.3, 83.3), "de": (75.0, 75.0), "it": (75.0, 75.0),
                       "es": (66.7, 66.7), "pt": (83.3, 83.3)},
+    IMPLICIT_THIRD: {"en": (58.3, 58.3), "fr": (75.0, 75.0), "de": (66.7, 66.7), "it": (91.7, 91.7),
+                     "es": (66.7, 66.7), "pt": (58.3, 58.3)},
     # The fifth set, written before the plain training sentences, the seventh, written before the second 180 of
     # each language, the eighth, written before the third 180, the ninth, written before the fourth 180, the tenth,
     # written after them, the eleventh, written after the review words, the twelfth, written before the eleventh's
