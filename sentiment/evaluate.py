@@ -69,6 +69,11 @@ IMPLICIT = Path(__file__).with_name("implicit.tsv")
 IMPLICIT_SECOND = Path(__file__).with_name("implicit-second.tsv")
 # A third, written after those sentences, before any change to them.
 IMPLICIT_THIRD = Path(__file__).with_name("implicit-third.tsv")
+# The sets of one construction or kind, with the title `make evaluate` prints each under.
+CASE_SETS = (("Negated sentiment words", NEGATION), ("A modal before a comparative", MODAL),
+             ("Advice with a comparative or superlative", ADVICE), ("Sentiment told by events", IMPLICIT),
+             ("Sentiment told by events, a second set", IMPLICIT_SECOND),
+             ("Sentiment told by events, a third set", IMPLICIT_THIRD))
 # Texts without a letter: a sentiment model answers them whatever language is named.
 LETTERLESS = Path(__file__).with_name("letterless.tsv")
 # Macro-F1 on the UMSAB test split published in the XLM-T paper (fastText, XLM-R), for comparison.
@@ -198,18 +203,9 @@ def main(argv=None):
         if results:  # a set without a served language prints nothing (the fourth lacks English and French)
             print(f"\nThe {ordinal} set ({path.name}), for measuring only:\n")
             print(everyday_table(results))
-    print(f"\nNegated sentiment words ({NEGATION.name}):\n")
-    print(everyday_table(everyday_accuracy(models, lid, everyday_set(NEGATION))))
-    print(f"\nA modal before a comparative ({MODAL.name}):\n")
-    print(everyday_table(everyday_accuracy(models, lid, everyday_set(MODAL))))
-    print(f"\nAdvice with a comparative or superlative ({ADVICE.name}):\n")
-    print(everyday_table(everyday_accuracy(models, lid, everyday_set(ADVICE))))
-    print(f"\nSentiment told by events ({IMPLICIT.name}):\n")
-    print(everyday_table(everyday_accuracy(models, lid, everyday_set(IMPLICIT))))
-    print(f"\nSentiment told by events, a second set ({IMPLICIT_SECOND.name}):\n")
-    print(everyday_table(everyday_accuracy(models, lid, everyday_set(IMPLICIT_SECOND))))
-    print(f"\nSentiment told by events, a third set ({IMPLICIT_THIRD.name}):\n")
-    print(everyday_table(everyday_accuracy(models, lid, everyday_set(IMPLICIT_THIRD))))
+    for title, path in CASE_SETS:
+        print(f"\n{title} ({path.name}):\n")
+        print(everyday_table(everyday_accuracy(models, lid, everyday_set(path))))
     print("\nThe sixteen sets' sentences with accents, typed without them (French, German and Spanish):\n")
     every = [row for path in EVERYDAY_SETS for row in everyday_set(path)]
     print(everyday_table(everyday_accuracy(models, lid, unaccented(every))))

@@ -151,8 +151,7 @@ def test_plain_sentences_join_the_training_lines_as_many_times_as_the_recipe_say
 
 
 def test_plain_sentences_are_balanced_unique_and_none_is_in_an_evaluation_set():
-    paths = [*evaluate.EVERYDAY_SETS, evaluate.NEGATION, evaluate.MODAL, evaluate.ADVICE, evaluate.IMPLICIT,
-             evaluate.IMPLICIT_SECOND, evaluate.IMPLICIT_THIRD]
+    paths = [*evaluate.EVERYDAY_SETS, *(path for _, path in evaluate.CASE_SETS)]
     evaluation = [text for path in paths for _, _, text in evaluate.everyday_set(path)]
     evaluation = {normalize(text) for text in evaluation}
     for language in ("en", "fr", "de", "it", "es", "pt"):
