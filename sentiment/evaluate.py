@@ -47,13 +47,16 @@ EVERYDAY_FIFTEENTH = Path(__file__).with_name("everyday-fifteenth.tsv")
 # A sixteenth, on topics no training sentence or earlier set mentions, written after the negated modals and the
 # spellings without accents were adopted, before any later change.
 EVERYDAY_SIXTEENTH = Path(__file__).with_name("everyday-sixteenth.tsv")
+# A seventeenth, shorter and plainer, written at the start of a later session, before any change of its own.
+EVERYDAY_SEVENTEENTH = Path(__file__).with_name("everyday-seventeenth.tsv")
 # The sets written for measuring only, after the first, in the order written: `make evaluate` prints each.
 MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH),
                   ("fifth", EVERYDAY_FIFTH), ("sixth", EVERYDAY_SIXTH), ("seventh", EVERYDAY_SEVENTH),
                   ("eighth", EVERYDAY_EIGHTH), ("ninth", EVERYDAY_NINTH), ("tenth", EVERYDAY_TENTH),
                   ("eleventh", EVERYDAY_ELEVENTH), ("twelfth", EVERYDAY_TWELFTH),
                   ("thirteenth", EVERYDAY_THIRTEENTH), ("fourteenth", EVERYDAY_FOURTEENTH),
-                  ("fifteenth", EVERYDAY_FIFTEENTH), ("sixteenth", EVERYDAY_SIXTEENTH))
+                  ("fifteenth", EVERYDAY_FIFTEENTH), ("sixteenth", EVERYDAY_SIXTEENTH),
+                  ("seventeenth", EVERYDAY_SEVENTEENTH))
 # Every everyday set: the first and those written for measuring only.
 EVERYDAY_SETS = (EVERYDAY, *(path for _, path in MEASURING_SETS))
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
@@ -188,7 +191,7 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the sixteen sets, the negation, modal, advice
+    """Print the everyday-sentence tables of the models in --models (the seventeen sets, the negation, modal, advice
     and three implicit sets, the sets typed without accents), their accuracy on texts without a letter, and their
     table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -206,7 +209,7 @@ def main(argv=None):
     for title, path in CASE_SETS:
         print(f"\n{title} ({path.name}):\n")
         print(everyday_table(everyday_accuracy(models, lid, everyday_set(path))))
-    print("\nThe sixteen sets' sentences with accents, typed without them (French, German and Spanish):\n")
+    print("\nThe seventeen sets' sentences with accents, typed without them (French, German and Spanish):\n")
     every = [row for path in EVERYDAY_SETS for row in everyday_set(path)]
     print(everyday_table(everyday_accuracy(models, lid, unaccented(every))))
     print(f"\nTexts without a letter ({LETTERLESS.name}), each language's model:\n")
