@@ -31,7 +31,9 @@ TUNED = {
     # buckets: it keeps all of them (QUANTIZE_TUNED).
     "fr": {"wordNgrams": 3},
     "de": {"minn": 0, "maxn": 0},
-    "it": {"epoch": 10, "lr": 0.25, "wordNgrams": 1, "minn": 3, "maxn": 5},
+    # Italian: one-vs-all loss, a score per class on its own: calibrated, its tweets' ECE fell in each of 6 repeats
+    # of 5 folds (2.24 -> 1.23 and 2.71 -> 0.93 on two sets), its macro-F1 unchanged (+0.05 over 30 folds).
+    "it": {"epoch": 10, "lr": 0.25, "wordNgrams": 1, "minn": 3, "maxn": 5, "loss": "ova"},
     "es": {"epoch": 10, "lr": 0.25, "wordNgrams": 1},
     "pt": {"lr": 0.25, "wordNgrams": 1, "minn": 3, "maxn": 5},
     "hi": {"minn": 2, "maxn": 5},

@@ -91,6 +91,22 @@ def test_training_writes_verified_models_lexicons_and_a_manifest(corpus, tmp_pat
     assert model.temperature == entry["temperature"] and model.lexicon.polarities["great"] == 1
 
 
+def test_a_one_vs_all_model_is_read_and_calibrated_as_a_softmax_one(corpus, tmp_path, monkeypatch):
+    # Italian's recipe trains with fastText's one-vs-all loss: independent scores per class, which
+    # SentimentModel.probabilities renormalises.
+    monkeypatch.setattr(recipe, "TUNED", {"en": {"loss": "ova"}})
+    out = tmp_path / "models"
+    entry = build(corpus, out)["models"]["en"]
+    model = from_manifest(out, "en", entry)
+    for text, label in (("this is great", 2), ("i think it is terrible", 0), ("the bus schedule", 1)):
+        row = model.probabilities(normalize(text))
+        assert len(row) == 3 and math.isclose(sum(row), 1.0) and max(row) == row[label], (text, row)
+        sentiment, scores = model.classify(normalize(text))[:2]
+        assert sentiment == ("NEGATIVE", "NEUTRAL", "POSITIVE")[label]
+        assert math.isclose(sum(scores.values()), 1.0)
+    assert entry["cv"]["macro_f1"] >= 60.0
+
+
 def test_silver_lines_are_labelled_by_the_lexicon_and_capped_per_class(corpus, tmp_path):
     lexicon = recipe.build_lexicon(corpus, "en", [LEXICON], tmp_path / "en.tsv")
     pairs = recipe.silver_pairs(corpus, {SILVER: 5}, lexicon)
