@@ -55,6 +55,7 @@ EXAMPLES = [("en", "I love this film, it is wonderful"), ("fr", "Je déteste les
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 REQUEST_ID_KEY = "sentiment.request_id"  # where the WSGI environ carries it
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+REQUEST_KEYS = frozenset(("text", "texts", "language"))  # what an /invocations JSON object may hold
 # Our error codes as the exceptions Comprehend raises; any other is an InvalidRequestException.
 COMPREHEND_ERRORS = {
     "text_too_long": "TextSizeLimitExceededException",
@@ -292,6 +293,18 @@ def _parse_body(req):
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_request", "the body must be a JSON object")
     return body
+
+
+def _unknown_keys(body):
+    """Say which keys of the /invocations object `body` the route does not read (a misspelt "language" would
+    otherwise be detection, silently)."""
+    unknown = sorted(key for key in body if key not in REQUEST_KEYS)
+    if {"Text", "TextList", "LanguageCode"}.intersection(unknown):
+        return ("this route reads text, texts and language; Comprehend's Text, TextList and LanguageCode are read "
+                "by POST / (AWS JSON 1.1, see the README)")
+    named = ", ".join(json.dumps(key[:40], ensure_ascii=False) for key in unknown[:5])
+    more = ", ..." if len(unknown) > 5 else ""
+    return f"unknown key{'s' if len(unknown) > 1 else ''} {named}{more}: this route reads text or texts, and language"
 
 
 def _resolved(hint, supported):
@@ -554,6 +567,8 @@ def create_app(config=None):
             answer = service.classify_records(_records(req, mimetype))
         else:
             body = _parse_body(req)
+            if not REQUEST_KEYS.issuperset(body):
+                raise ApiError(400, "invalid_request", _unknown_keys(body))
             language = _resolved(body.get("language"), service.languages)
             if "texts" in body:
                 if "text" in body:
@@ -564,9 +579,6 @@ def create_app(config=None):
                 if accept == formats.JSON:
                     return app.response_class(formats.write_result(answer), mimetype=formats.JSON)
                 answer = {"ResultList": [{"Index": 0, **answer}], "ErrorList": []}
-            elif "Text" in body or "TextList" in body:
-                raise ApiError(400, "invalid_request", "this route reads text, texts and language; Comprehend's "
-                               "Text, TextList and LanguageCode are read by POST / (AWS JSON 1.1, see the README)")
             else:
                 raise ApiError(400, "invalid_request", "the body needs a text (a string) or texts (a list of strings)")
         if accept == formats.JSONLINES:

@@ -249,6 +249,17 @@ def test_bad_requests_are_400_with_a_json_error(client, body, code):
     assert_error(post(client, body), 400, code)
 
 
+def test_an_unknown_key_is_named_rather_than_ignored(client):
+    # A misspelt "language" would otherwise mean detection, answered 200 in whatever language it found.
+    error = assert_error(post(client, {"text": "Je déteste les lundis", "lang": "fr"}), 400, "invalid_request")
+    assert '"lang"' in error and "language" in error
+    error = assert_error(post(client, {"texts": ["good"], "id": 1, "source": "x"}), 400, "invalid_request")
+    assert 'keys "id", "source"' in error
+    error = assert_error(post(client, {"text": "good", **{f"k{i}": 0 for i in range(9)}, "x" * 500: 0}), 400,
+                         "invalid_request")
+    assert len(error) < 200
+
+
 def test_a_comprehend_request_body_is_told_where_comprehend_is_served(client):
     for body in ({"Text": "This is great!", "LanguageCode": "en"}, {"TextList": ["This is great!"]}):
         assert "POST /" in assert_error(post(client, body), 400, "invalid_request")
