@@ -49,6 +49,8 @@ EVERYDAY_FIFTEENTH = Path(__file__).with_name("everyday-fifteenth.tsv")
 EVERYDAY_SIXTEENTH = Path(__file__).with_name("everyday-sixteenth.tsv")
 # A seventeenth, shorter and plainer, written at the start of a later session, before any change of its own.
 EVERYDAY_SEVENTEENTH = Path(__file__).with_name("everyday-seventeenth.tsv")
+# An eighteenth, short and plain too, written at the start of the session after, before any change of its own.
+EVERYDAY_EIGHTEENTH = Path(__file__).with_name("everyday-eighteenth.tsv")
 # The sets written for measuring only, after the first, in the order written: `make evaluate` prints each.
 MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH),
                   ("fifth", EVERYDAY_FIFTH), ("sixth", EVERYDAY_SIXTH), ("seventh", EVERYDAY_SEVENTH),
@@ -56,7 +58,7 @@ MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourt
                   ("eleventh", EVERYDAY_ELEVENTH), ("twelfth", EVERYDAY_TWELFTH),
                   ("thirteenth", EVERYDAY_THIRTEENTH), ("fourteenth", EVERYDAY_FOURTEENTH),
                   ("fifteenth", EVERYDAY_FIFTEENTH), ("sixteenth", EVERYDAY_SIXTEENTH),
-                  ("seventeenth", EVERYDAY_SEVENTEENTH))
+                  ("seventeenth", EVERYDAY_SEVENTEENTH), ("eighteenth", EVERYDAY_EIGHTEENTH))
 # Every everyday set: the first and those written for measuring only.
 EVERYDAY_SETS = (EVERYDAY, *(path for _, path in MEASURING_SETS))
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
@@ -191,7 +193,7 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the seventeen sets, the negation, modal, advice
+    """Print the everyday-sentence tables of the models in --models (the eighteen sets, the negation, modal, advice
     and three implicit sets, the sets typed without accents), their accuracy on texts without a letter, and their
     table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -209,7 +211,7 @@ def main(argv=None):
     for title, path in CASE_SETS:
         print(f"\n{title} ({path.name}):\n")
         print(everyday_table(everyday_accuracy(models, lid, everyday_set(path))))
-    print("\nThe seventeen sets' sentences with accents, typed without them (French, German and Spanish):\n")
+    print("\nThe eighteen sets' sentences with accents, typed without them (French, German and Spanish):\n")
     every = [row for path in EVERYDAY_SETS for row in everyday_set(path)]
     print(everyday_table(everyday_accuracy(models, lid, unaccented(every))))
     print(f"\nTexts without a letter ({LETTERLESS.name}), each language's model:\n")

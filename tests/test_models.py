@@ -5,7 +5,8 @@ import json
 import pytest
 from conftest import ROOT
 
-from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH, EVERYDAY_FIFTEENTH,
+from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTEENTH, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH,
+                                EVERYDAY_FIFTEENTH,
                                 EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SETS,
                                 EVERYDAY_SEVENTEENTH, EVERYDAY_SEVENTH, EVERYDAY_SIXTEENTH, EVERYDAY_TENTH,
                                 EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL,
@@ -43,7 +44,8 @@ FLOORS = {
     # misses were read, the thirteenth, written before the French and Italian review words were measured on it, the
     # fourteenth, written after French's DEFT 2015 tweets and German's SB-10k at 400 a class were adopted, the
     # fifteenth, written in the next session before any change of it, the sixteenth, written after the negated
-    # modals and the spellings without accents, and the seventeenth, written at the start of a later session.
+    # modals and the spellings without accents, the seventeenth, written at the start of a later session, and the
+    # eighteenth, at the start of the session after.
     EVERYDAY_FIFTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (95.8, 95.8),
                      "es": (95.8, 95.8), "pt": (87.5, 87.5)},
     EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (79.2, 79.2), "it": (95.8, 95.8),
@@ -68,9 +70,11 @@ FLOORS = {
                          "es": (87.5, 87.5), "pt": (91.7, 91.7)},
     EVERYDAY_SEVENTEENTH: {"en": (87.5, 87.5), "fr": (91.7, 91.7), "de": (95.8, 95.8), "it": (95.8, 95.8),
                            "es": (79.2, 79.2), "pt": (95.8, 95.8)},
+    EVERYDAY_EIGHTEENTH: {"en": (87.5, 87.5), "fr": (100.0, 100.0), "de": (87.5, 87.5), "it": (87.5, 87.5),
+                          "es": (83.3, 83.3), "pt": (91.7, 91.7)},
 }
-# The same, on the seventeen sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
-UNACCENTED_FLOOR = {"fr": (88.5, 88.5), "de": (91.7, 91.7), "es": (89.5, 89.5)}
+# The same, on the eighteen sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
+UNACCENTED_FLOOR = {"fr": (88.6, 88.6), "de": (91.8, 91.8), "es": (89.5, 89.5)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
 LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 100.0, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
