@@ -23,21 +23,21 @@ FLOORS = {
                "es": (100.0, 100.0), "pt": (96.7, 96.7), "ar": (50.0, 50.0), "hi": (36.7, 36.7)},
     # Sentences with negated sentiment words ("not bad").
     NEGATION: {"en": (100.0, 100.0), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (100.0, 100.0),
-               "es": (85.7, 78.6), "pt": (78.6, 78.6)},
+               "es": (78.6, 78.6), "pt": (78.6, 78.6)},
     # A modal before a comparative ("could have been better", "couldn't be better").
     MODAL: {"en": (88.9, 88.9), "fr": (88.9, 88.9), "de": (100.0, 100.0), "it": (100.0, 100.0),
-            "es": (88.9, 88.9), "pt": (66.7, 66.7)},
+            "es": (66.7, 66.7), "pt": (66.7, 66.7)},
     # Advice put with a comparative or superlative ("It's best to book early.").
     ADVICE: {"en": (100.0, 100.0), "fr": (100.0, 100.0), "de": (33.3, 33.3), "it": (88.9, 88.9),
              "es": (66.7, 66.7), "pt": (77.8, 77.8)},
     # Sentiment told by events ("The train was two hours late."), a second such set, written before the plain
     # training sentences about events, and a third, written after them.
-    IMPLICIT: {"en": (58.3, 58.3), "fr": (83.3, 83.3), "de": (75.0, 75.0), "it": (100.0, 100.0), "es": (50.0, 50.0),
+    IMPLICIT: {"en": (58.3, 58.3), "fr": (83.3, 83.3), "de": (75.0, 75.0), "it": (100.0, 100.0), "es": (41.7, 41.7),
                "pt": (66.7, 66.7)},
     IMPLICIT_SECOND: {"en": (75.0, 75.0), "fr": (83.3, 83.3), "de": (75.0, 75.0), "it": (75.0, 75.0),
                       "es": (66.7, 66.7), "pt": (83.3, 83.3)},
     IMPLICIT_THIRD: {"en": (58.3, 58.3), "fr": (75.0, 75.0), "de": (66.7, 66.7), "it": (91.7, 91.7),
-                     "es": (66.7, 66.7), "pt": (58.3, 58.3)},
+                     "es": (75.0, 75.0), "pt": (58.3, 58.3)},
     # The fifth set, written before the plain training sentences, the seventh, written before the second 180 of
     # each language, the eighth, written before the third 180, the ninth, written before the fourth 180, the tenth,
     # written after them, the eleventh, written after the review words, the twelfth, written before the eleventh's
@@ -55,28 +55,28 @@ FLOORS = {
     EVERYDAY_NINTH: {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (83.3, 83.3), "it": (91.7, 91.7),
                      "es": (87.5, 87.5), "pt": (91.7, 91.7)},
     EVERYDAY_TENTH: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (95.8, 95.8), "it": (100.0, 100.0),
-                     "es": (91.7, 91.7), "pt": (87.5, 87.5)},
+                     "es": (95.8, 95.8), "pt": (87.5, 87.5)},
     EVERYDAY_ELEVENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (91.7, 91.7),
                         "es": (87.5, 87.5), "pt": (87.5, 87.5)},
     EVERYDAY_TWELFTH: {"en": (83.3, 83.3), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (95.8, 95.8),
                        "es": (91.7, 91.7), "pt": (83.3, 83.3)},
     EVERYDAY_THIRTEENTH: {"en": (95.8, 95.8), "fr": (79.2, 79.2), "de": (95.8, 95.8), "it": (91.7, 91.7),
-                          "es": (95.8, 95.8), "pt": (83.3, 83.3)},
+                          "es": (91.7, 91.7), "pt": (83.3, 83.3)},
     EVERYDAY_FOURTEENTH: {"en": (95.8, 95.8), "fr": (79.2, 79.2), "de": (100.0, 100.0), "it": (87.5, 87.5),
-                          "es": (75.0, 75.0), "pt": (79.2, 79.2)},
+                          "es": (83.3, 83.3), "pt": (79.2, 79.2)},
     EVERYDAY_FIFTEENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (100.0, 100.0),
-                         "es": (100.0, 100.0), "pt": (87.5, 87.5)},
+                         "es": (95.8, 95.8), "pt": (87.5, 87.5)},
     EVERYDAY_SIXTEENTH: {"en": (87.5, 87.5), "fr": (79.2, 79.2), "de": (95.8, 95.8), "it": (87.5, 87.5),
-                         "es": (87.5, 87.5), "pt": (91.7, 91.7)},
+                         "es": (83.3, 83.3), "pt": (91.7, 91.7)},
     EVERYDAY_SEVENTEENTH: {"en": (87.5, 87.5), "fr": (91.7, 91.7), "de": (95.8, 95.8), "it": (95.8, 95.8),
-                           "es": (79.2, 79.2), "pt": (95.8, 95.8)},
+                           "es": (87.5, 87.5), "pt": (95.8, 95.8)},
     EVERYDAY_EIGHTEENTH: {"en": (87.5, 87.5), "fr": (100.0, 100.0), "de": (87.5, 87.5), "it": (87.5, 87.5),
-                          "es": (83.3, 83.3), "pt": (91.7, 91.7)},
+                          "es": (87.5, 87.5), "pt": (91.7, 91.7)},
 }
 # The same, on the eighteen sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
-UNACCENTED_FLOOR = {"fr": (88.6, 88.6), "de": (91.8, 91.8), "es": (89.5, 89.5)}
+UNACCENTED_FLOOR = {"fr": (88.6, 88.6), "de": (91.8, 91.8), "es": (91.4, 91.4)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
-LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 100.0, "it": 100.0, "es": 100.0, "pt": 100.0, "ar": 88.9,
+LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 100.0, "it": 100.0, "es": 97.2, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
 
 
