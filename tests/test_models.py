@@ -6,8 +6,7 @@ import pytest
 from conftest import ROOT
 
 from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTEENTH, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH,
-                                EVERYDAY_FIFTEENTH,
-                                EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SETS,
+                                EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SETS,
                                 EVERYDAY_SEVENTEENTH, EVERYDAY_SEVENTH, EVERYDAY_SIXTEENTH, EVERYDAY_TENTH,
                                 EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL,
                                 NEGATION, everyday_accuracy, everyday_set, letterless_accuracy, letterless_set,
