@@ -9,8 +9,8 @@ from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTEENTH, EVERYDAY_
                                 EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SETS,
                                 EVERYDAY_SEVENTEENTH, EVERYDAY_SEVENTH, EVERYDAY_SIXTEENTH, EVERYDAY_TENTH,
                                 EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL,
-                                NEGATION, everyday_accuracy, everyday_set, letterless_accuracy, letterless_set,
-                                load_models, unaccented)
+                                NEGATION, SHORT_REVIEWS, everyday_accuracy, everyday_set, letterless_accuracy,
+                                letterless_set, load_models, unaccented)
 from sentiment.store import verify
 
 MODELS = ROOT / "models"
@@ -37,6 +37,9 @@ FLOORS = {
                       "es": (66.7, 66.7), "pt": (83.3, 83.3)},
     IMPLICIT_THIRD: {"en": (58.3, 58.3), "fr": (75.0, 75.0), "de": (66.7, 66.7), "it": (91.7, 91.7),
                      "es": (75.0, 75.0), "pt": (58.3, 58.3)},
+    # Short reviews as people type them under a product ("Broke on day two.").
+    SHORT_REVIEWS: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (75.0, 75.0), "it": (83.3, 83.3),
+                    "es": (66.7, 66.7), "pt": (75.0, 66.7)},
     # The fifth set, written before the plain training sentences, the seventh, written before the second 180 of
     # each language, the eighth, written before the third 180, the ninth, written before the fourth 180, the tenth,
     # written after them, the eleventh, written after the review words, the twelfth, written before the eleventh's
