@@ -77,11 +77,15 @@ IMPLICIT_THIRD = Path(__file__).with_name("implicit-third.tsv")
 # Short reviews as people type them under a product ("Does exactly what it says.", "Broke on day two."), written after a
 # probe of review idioms found the models weaker on them, before they were measured.
 SHORT_REVIEWS = Path(__file__).with_name("short-reviews.tsv")
+# A second set of them ("Money well spent.", "Waste of money."), written before the short reviews trained on in a trial,
+# which it judged unread.
+SHORT_REVIEWS_SECOND = Path(__file__).with_name("short-reviews-second.tsv")
 # The sets of one construction or kind, with the title `make evaluate` prints each under.
 CASE_SETS = (("Negated sentiment words", NEGATION), ("A modal before a comparative", MODAL),
              ("Advice with a comparative or superlative", ADVICE), ("Sentiment told by events", IMPLICIT),
              ("Sentiment told by events, a second set", IMPLICIT_SECOND),
-             ("Sentiment told by events, a third set", IMPLICIT_THIRD), ("Short reviews", SHORT_REVIEWS))
+             ("Sentiment told by events, a third set", IMPLICIT_THIRD), ("Short reviews", SHORT_REVIEWS),
+             ("Short reviews, a second set", SHORT_REVIEWS_SECOND))
 # Texts without a letter: a sentiment model answers them whatever language is named.
 LETTERLESS = Path(__file__).with_name("letterless.tsv")
 # Macro-F1 on the UMSAB test split published in the XLM-T paper (fastText, XLM-R), for comparison.
@@ -197,7 +201,7 @@ def load_models(folder):
 
 def main(argv=None):
     """Print the everyday-sentence tables of the models in --models (the eighteen sets, the negation, modal, advice,
-    three implicit and short-review sets, the sets typed without accents), their accuracy on texts without a letter,
+    three implicit and two short-review sets, the sets typed without accents), their accuracy on texts without a letter,
     and their table on --data's --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")

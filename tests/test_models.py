@@ -8,9 +8,9 @@ from conftest import ROOT
 from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTEENTH, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH,
                                 EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SETS,
                                 EVERYDAY_SEVENTEENTH, EVERYDAY_SEVENTH, EVERYDAY_SIXTEENTH, EVERYDAY_TENTH,
-                                EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL,
-                                NEGATION, SHORT_REVIEWS, everyday_accuracy, everyday_set, letterless_accuracy,
-                                letterless_set, load_models, unaccented)
+                                EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD,
+                                MODAL, NEGATION, SHORT_REVIEWS, SHORT_REVIEWS_SECOND, everyday_accuracy, everyday_set,
+                                letterless_accuracy, letterless_set, load_models, unaccented)
 from sentiment.store import verify
 
 MODELS = ROOT / "models"
@@ -40,6 +40,8 @@ FLOORS = {
     # Short reviews as people type them under a product ("Broke on day two.").
     SHORT_REVIEWS: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (75.0, 75.0), "it": (83.3, 83.3),
                     "es": (66.7, 66.7), "pt": (75.0, 66.7)},
+    SHORT_REVIEWS_SECOND: {"en": (83.3, 83.3), "fr": (75.0, 75.0), "de": (79.2, 79.2), "it": (79.2, 75.0),
+                           "es": (87.5, 87.5), "pt": (75.0, 70.8)},
     # The fifth set, written before the plain training sentences, the seventh, written before the second 180 of
     # each language, the eighth, written before the third 180, the ninth, written before the fourth 180, the tenth,
     # written after them, the eleventh, written after the review words, the twelfth, written before the eleventh's
