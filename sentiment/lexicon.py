@@ -259,12 +259,12 @@ def read_entries(path, language):
             yield token, polarity
 
 
-def merge(sources, out, language=None, overrides=(), words=frozenset()):
+def merge(sources, out, language=None, overrides=(), words=frozenset(), forms=None):
     """Write the union of lexicon files `sources` to `out` (via a `.part` file), each word as `normalize`
     tokenises it, a word two sources disagree on left out; then `overrides` (word<TAB>1, -1, or 0 to
-    remove a word), then the inflected forms of `language` that no entry lists (two inflections that
-    disagree are left out), then their UNACCENTED spellings that are neither an entry, nor set to 0, nor among
-    `words`."""
+    remove a word), then the inflected forms of `language`, and those that `forms` maps each word to, that no entry
+    lists (two inflections that disagree are left out), then their UNACCENTED spellings that are neither an entry, nor
+    set to 0, nor among `words`."""
     polarities, conflicts = {}, set()
     for source in sources:
         for token, polarity in read_entries(source, language):
@@ -279,8 +279,9 @@ def merge(sources, out, language=None, overrides=(), words=frozenset()):
     neutral = {token for token, polarity in polarities.items() if polarity == "0"}
     polarities = {token: polarity for token, polarity in polarities.items() if polarity != "0"}
     inflected, conflicts = {}, set()
+    forms = forms or {}
     for word, polarity in polarities.items():
-        for form in inflect(word, language):
+        for form in (*inflect(word, language), *forms.get(word, ())):
             if form in neutral:
                 continue
             if form not in polarities and inflected.setdefault(form, polarity) != polarity:

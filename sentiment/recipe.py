@@ -10,10 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import fasttext
+from simplemma.strategies.dictionaries import DefaultDictionaryFactory
 
 from .data import read_corpus, read_rows, umsab_folder
 from .languages import UMSAB_FOLDERS
-from .lexicon import Lexicon, merge, read_entries
+from .lexicon import Lexicon, fold, merge, read_entries
 from .model import model_input
 from .text import normalize
 
@@ -77,6 +78,11 @@ LEXICONS = {
     "hi": ["lexicons/emoji.tsv"],
 }
 OWN_LEXICONS = Path(__file__).with_name("lexicons")
+# Languages whose lexicon also lists, for each of its words, the other forms that simplemma's dictionary of the language
+# gives that word as lemma (`lemma_forms`: "adorar" -> "adoraram", "adorei"), besides its rules' (lexicon.INFLECTIONS,
+# which have no verb forms). Portuguese: its tweets gained on the built folds and on fresh ones, and its everyday
+# sentences with them; French lost.
+LEMMA_FORMS = {"pt"}
 # Per language: folders of unlabelled sentences (one a line, in *.txt) labelled by the lexicon ("silver"):
 # no lexicon word is neutral, only positive or only negative ones that polarity; up to a number per class.
 SILVER = {"en": {"unlabelled/en": 100}, "fr": {"unlabelled/fr": 100}, "de": {"unlabelled/de": 50},
@@ -128,14 +134,14 @@ def recipe(language):
     """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources, weight, whether
     negated words are dropped and how many stop words, silver folders, whether it learns the emoji list as lines
     of their own, how many times its plain sentences, whether its calibration has class biases and smoothing and
-    whether it reads lower-case texts as plain."""
+    whether it reads lower-case texts as plain, and whether its lexicon lists its words' forms from a dictionary."""
     return {"train": {**TRAIN, **TUNED.get(language, {})}, "quantize": {**QUANTIZE, **QUANTIZE_TUNED.get(language, {})},
             "extra": EXTRA.get(language, {}), "lexicons": LEXICONS.get(language, []),
             "silver": SILVER.get(language, {}), "emoji_lines": language in EMOJI_LINES,
             "lexicon_weight": LEXICON_WEIGHT.get(language, 1), "drop_negated": language in NEGATED_DROPPED,
             "stop_words": STOP_WORDS.get(language, 0), "plain": PLAIN.get(language, 0),
             "class_bias": language in CLASS_BIAS, "smoothing": language in SMOOTHED,
-            "plain_lower_case": language in PLAIN_LOWER_CASE}
+            "plain_lower_case": language in PLAIN_LOWER_CASE, "lemma_forms": language in LEMMA_FORMS}
 
 
 def missing_corpora(data_dir, languages, recipes=None):
@@ -233,13 +239,25 @@ def own_lexicons(language):
     return [path for path in paths if path.exists()]
 
 
-def build_lexicon(data_dir, language, sources, path, weight=1, drop_negated=False, stop_words=(), words=frozenset()):
-    """Merge the lexicon `sources` of a recipe, then `own_lexicons`, with `language`'s inflected forms and their
-    spellings without accents (less any of `words`), into `path`; return the Lexicon (its features `weight` times),
-    or None when the recipe names no sources."""
+def lemma_forms(language):
+    """Return simplemma's dictionary of `language` inverted: each lemma, as the lexicon spells it, to its other forms
+    (letters only)."""
+    forms = {}
+    for form, lemma in DefaultDictionaryFactory().get_dictionary(language).items():
+        form, lemma = fold(form.lower(), language), fold(lemma.lower(), language)
+        if form != lemma and form.isalpha():
+            forms.setdefault(lemma, set()).add(form)
+    return forms
+
+
+def build_lexicon(data_dir, language, sources, path, weight=1, drop_negated=False, stop_words=(), words=frozenset(),
+                  forms=None):
+    """Merge the lexicon `sources` of a recipe, then `own_lexicons`, with `language`'s inflected forms (and those
+    that `forms` maps a word to) and their spellings without accents (less any of `words`), into `path`; return the
+    Lexicon (its features `weight` times), or None when the recipe names no sources."""
     if not sources:
         return None
-    merge([Path(data_dir) / source for source in sources], path, language, own_lexicons(language), words)
+    merge([Path(data_dir) / source for source in sources], path, language, own_lexicons(language), words, forms)
     return Lexicon.load(path, language, weight, drop_negated, stop_words)
 
 
@@ -274,7 +292,8 @@ def lexicon_and_extras(data_dir, language, chosen, path):
     them)."""
     stop_words = frequent_words(data_dir, chosen["silver"], chosen["stop_words"]) if chosen["stop_words"] else ()
     lexicon = build_lexicon(data_dir, language, chosen["lexicons"], path, chosen["lexicon_weight"],
-                            chosen["drop_negated"], stop_words, words_of(data_dir, chosen["silver"]))
+                            chosen["drop_negated"], stop_words, words_of(data_dir, chosen["silver"]),
+                            lemma_forms(language) if chosen["lemma_forms"] else None)
     pairs = extra_pairs(data_dir, chosen["extra"]) + silver_pairs(data_dir, chosen["silver"], lexicon)
     return lexicon, pairs + (emoji_pairs() if chosen["emoji_lines"] else [])
 

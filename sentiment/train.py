@@ -71,7 +71,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
         fields["bias"] = {label: round(b, 4) for label, b in zip(LABELS, bias)}
     if lexicon:
         own = [f"sentiment/lexicons/{own.name} (this project)" for own in own_lexicons(language)]
-        fields["lexicon"] = entry(lexicon_path, sources=[*chosen["lexicons"], *own], entries=lexicon.entries,
+        forms = [f"simplemma {version('simplemma')} (each word's forms)"] if chosen["lemma_forms"] else []
+        fields["lexicon"] = entry(lexicon_path, sources=[*chosen["lexicons"], *own, *forms], entries=lexicon.entries,
                                   weight=lexicon.weight, drop_negated=lexicon.drop_negated)
         if lexicon.stop_words:
             fields["lexicon"]["stop_words"] = sorted(lexicon.stop_words)

@@ -19,10 +19,10 @@ MANIFEST = json.loads((MODELS / "manifest.json").read_text(encoding="utf-8"))["m
 # reached when they were built (models/README.md); a rebuild may lose one sentence a language, not more.
 FLOORS = {
     EVERYDAY: {"en": (100.0, 100.0), "fr": (96.7, 96.7), "de": (100.0, 100.0), "it": (100.0, 100.0),
-               "es": (100.0, 100.0), "pt": (96.7, 96.7), "ar": (50.0, 50.0), "hi": (36.7, 36.7)},
+               "es": (100.0, 100.0), "pt": (93.3, 93.3), "ar": (50.0, 50.0), "hi": (36.7, 36.7)},
     # Sentences with negated sentiment words ("not bad").
     NEGATION: {"en": (100.0, 100.0), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (100.0, 100.0),
-               "es": (78.6, 78.6), "pt": (78.6, 78.6)},
+               "es": (78.6, 78.6), "pt": (85.7, 78.6)},
     # A modal before a comparative ("could have been better", "couldn't be better").
     MODAL: {"en": (88.9, 88.9), "fr": (88.9, 88.9), "de": (100.0, 100.0), "it": (100.0, 100.0),
             "es": (66.7, 66.7), "pt": (66.7, 66.7)},
@@ -32,14 +32,14 @@ FLOORS = {
     # Sentiment told by events ("The train was two hours late."), a second such set, written before the plain
     # training sentences about events, and a third, written after them.
     IMPLICIT: {"en": (58.3, 58.3), "fr": (83.3, 83.3), "de": (75.0, 75.0), "it": (100.0, 100.0), "es": (41.7, 41.7),
-               "pt": (66.7, 66.7)},
+               "pt": (83.3, 83.3)},
     IMPLICIT_SECOND: {"en": (75.0, 75.0), "fr": (83.3, 83.3), "de": (75.0, 75.0), "it": (75.0, 75.0),
                       "es": (66.7, 66.7), "pt": (83.3, 83.3)},
     IMPLICIT_THIRD: {"en": (58.3, 58.3), "fr": (75.0, 75.0), "de": (66.7, 66.7), "it": (91.7, 91.7),
-                     "es": (75.0, 75.0), "pt": (58.3, 58.3)},
+                     "es": (75.0, 75.0), "pt": (66.7, 66.7)},
     # Short reviews as people type them under a product ("Broke on day two.").
     SHORT_REVIEWS: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (75.0, 75.0), "it": (83.3, 83.3),
-                    "es": (66.7, 66.7), "pt": (75.0, 66.7)},
+                    "es": (66.7, 66.7), "pt": (83.3, 66.7)},
     SHORT_REVIEWS_SECOND: {"en": (83.3, 83.3), "fr": (75.0, 75.0), "de": (79.2, 79.2), "it": (79.2, 75.0),
                            "es": (87.5, 87.5), "pt": (75.0, 70.8)},
     # The fifth set, written before the plain training sentences, the seventh, written before the second 180 of
@@ -53,21 +53,21 @@ FLOORS = {
     EVERYDAY_FIFTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (95.8, 95.8),
                      "es": (95.8, 95.8), "pt": (87.5, 87.5)},
     EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (79.2, 79.2), "it": (95.8, 95.8),
-                       "es": (100.0, 100.0), "pt": (87.5, 87.5)},
+                       "es": (100.0, 100.0), "pt": (91.7, 91.7)},
     EVERYDAY_EIGHTH: {"en": (91.7, 91.7), "fr": (87.5, 87.5), "de": (100.0, 100.0), "it": (87.5, 87.5),
                       "es": (91.7, 91.7), "pt": (87.5, 83.3)},
     EVERYDAY_NINTH: {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (83.3, 83.3), "it": (91.7, 91.7),
                      "es": (87.5, 87.5), "pt": (91.7, 91.7)},
     EVERYDAY_TENTH: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (95.8, 95.8), "it": (100.0, 100.0),
-                     "es": (95.8, 95.8), "pt": (87.5, 87.5)},
+                     "es": (95.8, 95.8), "pt": (91.7, 91.7)},
     EVERYDAY_ELEVENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (91.7, 91.7),
                         "es": (87.5, 87.5), "pt": (87.5, 87.5)},
     EVERYDAY_TWELFTH: {"en": (83.3, 83.3), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (95.8, 95.8),
-                       "es": (91.7, 91.7), "pt": (83.3, 83.3)},
+                       "es": (91.7, 91.7), "pt": (87.5, 87.5)},
     EVERYDAY_THIRTEENTH: {"en": (95.8, 95.8), "fr": (79.2, 79.2), "de": (95.8, 95.8), "it": (91.7, 91.7),
-                          "es": (91.7, 91.7), "pt": (83.3, 83.3)},
+                          "es": (91.7, 91.7), "pt": (87.5, 87.5)},
     EVERYDAY_FOURTEENTH: {"en": (95.8, 95.8), "fr": (79.2, 79.2), "de": (100.0, 100.0), "it": (87.5, 87.5),
-                          "es": (83.3, 83.3), "pt": (79.2, 79.2)},
+                          "es": (83.3, 83.3), "pt": (75.0, 75.0)},
     EVERYDAY_FIFTEENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (100.0, 100.0),
                          "es": (95.8, 95.8), "pt": (87.5, 87.5)},
     EVERYDAY_SIXTEENTH: {"en": (87.5, 87.5), "fr": (79.2, 79.2), "de": (95.8, 95.8), "it": (87.5, 87.5),
@@ -75,7 +75,7 @@ FLOORS = {
     EVERYDAY_SEVENTEENTH: {"en": (87.5, 87.5), "fr": (91.7, 91.7), "de": (95.8, 95.8), "it": (95.8, 95.8),
                            "es": (87.5, 87.5), "pt": (95.8, 95.8)},
     EVERYDAY_EIGHTEENTH: {"en": (87.5, 87.5), "fr": (100.0, 100.0), "de": (87.5, 87.5), "it": (87.5, 87.5),
-                          "es": (87.5, 87.5), "pt": (91.7, 91.7)},
+                          "es": (87.5, 87.5), "pt": (95.8, 95.8)},
 }
 # The same, on the eighteen sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
 UNACCENTED_FLOOR = {"fr": (88.6, 88.6), "de": (91.8, 91.8), "es": (91.4, 91.4)}

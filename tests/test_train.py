@@ -226,6 +226,19 @@ def test_inflected_forms_and_folded_accents_join_the_lexicon(tmp_path):
     assert lexicon.counts("o tempo está horrível") == (0, 1) and lexicon.counts("não é bom") == (0, 1)
 
 
+def test_a_dictionarys_forms_join_the_lexicon_as_inflections_do(tmp_path):
+    (tmp_path / "pt.tsv").write_text("adorar\t1\nodiar\t-1\nfoi\t1\n", encoding="utf-8")
+    (tmp_path / "own.tsv").write_text("fui\t0\n", encoding="utf-8")
+    forms = {"adorar": {"adorei", "adoraram"}, "odiar": {"odiei", "adorei"}, "foi": {"fui"}}
+    merge([tmp_path / "pt.tsv"], tmp_path / "out.tsv", "pt", [tmp_path / "own.tsv"], forms=forms)
+    lexicon = Lexicon.load(tmp_path / "out.tsv", "pt")
+    assert lexicon.polarities["adoraram"] == 1 and lexicon.polarities["odiei"] == -1
+    assert "adorei" not in lexicon.polarities  # two lemmas of opposite polarity claim it
+    assert "fui" not in lexicon.polarities  # a word set to 0 is no form of another
+    portuguese = recipe.lemma_forms("pt")
+    assert {"adoraram", "adorei"} <= portuguese["adorar"] and "horriveis" in portuguese["horrivel"]  # accents folded
+
+
 def test_accented_words_are_also_listed_as_typed_without_accents(tmp_path):
     (tmp_path / "fr.tsv").write_text("génial\t1\nbeurré\t-1\ncultivé\t1\ndéçu\t-1\ndecu\t1\n", encoding="utf-8")
     (tmp_path / "own.tsv").write_text("cultive\t0\n", encoding="utf-8")
@@ -415,7 +428,8 @@ def test_a_later_first_repeat_gives_the_folds_of_that_repeat(corpus, capsys):
 def test_cv_candidate_patches_merge_and_drop():
     chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {"cutoff": 10, "dsub": 2}, "extra": {"a": None, "b": 10},
               "lexicons": ["x"], "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "drop_negated": False,
-              "stop_words": 0, "plain": 0, "class_bias": False, "smoothing": False, "plain_lower_case": False}
+              "stop_words": 0, "plain": 0, "class_bias": False, "smoothing": False, "plain_lower_case": False,
+              "lemma_forms": False}
     patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
     assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"] and patched["silver"] == {}
@@ -427,6 +441,7 @@ def test_cv_candidate_patches_merge_and_drop():
     assert cv.patched(chosen, {"smoothing": True})["smoothing"] and not patched["smoothing"]
     assert cv.patched(chosen, {"plain": 2})["plain"] == 2 and patched["plain"] == 0
     assert cv.patched(chosen, {"plain_lower_case": True})["plain_lower_case"] and not patched["plain_lower_case"]
+    assert cv.patched(chosen, {"lemma_forms": True})["lemma_forms"] and not patched["lemma_forms"]
     assert cv.patched(chosen, {"quantize": {"cutoff": 20}})["quantize"] == {"cutoff": 20, "dsub": 2}
     assert patched["quantize"] == {"cutoff": 10, "dsub": 2}
 
