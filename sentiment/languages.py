@@ -21,6 +21,18 @@ UMSAB_FOLDERS = {
     "hi": "hindi",
 }
 
+# Of Spanish and Portuguese, each one's own frequent words (model.NEIGHBOURS): the 100 words most frequent in the
+# unlabelled sentences of one (shared data, unlabelled/) that are at least 50 times rarer in the other's, less "r", and
+# Portuguese "da" and "os", which Spanish writes too ("me da igual", "os quiero").
+OWN_WORDS = {
+    "pt": frozenset("""do em com na um é uma não as ao foi mais das à são pelo pela sua também já seu tem ele ou anos
+        ainda até feira foram ano dia disse quando aos nas há dois às muito ter governo mesmo depois vai três sem onde
+        isso pessoas milhões estão pode seus só primeiro nesta após maior acordo hoje cidade dias ontem tempo""".split()),
+    "es": frozenset("""la el en y los del un las con una su al es ha más pero sus ya le fue también años cuando han
+        hasta sin hoy muy gobierno según año tiene donde había puede son ayer aunque millones después sólo tres españa
+        ahora hay otros equipo pasado uno hace día mientras tras primer gran dijo quien ese otro ciento así bien tiempo
+        además""".split()),
+}
 
 # The served languages' English names, as the page shows them, and their native names.
 ENGLISH_NAMES = {"en": "English", "fr": "French", "de": "German", "it": "Italian", "es": "Spanish",

@@ -7,6 +7,7 @@ from pathlib import Path
 import fasttext
 
 from .data import LABELS
+from .languages import OWN_WORDS
 from .lexicon import Lexicon
 from .text import looks_plain
 
@@ -21,6 +22,10 @@ _LETTER = re.compile(r"[^\W\d_]")
 # Swedish, Egyptian Arabic as its own code ("arz"). A text in another language altogether stays unsupported.
 MIN_SERVED_PROBABILITY = 0.1
 RANKED_LANGUAGES = 5
+# Spanish and Portuguese, which the identifier confuses on short texts ("Quebrou no segundo dia." reads as Spanish):
+# when it answers one and ranks the other at MIN_SERVED_PROBABILITY or more, the other wins if the text holds more of
+# the other's own frequent words (languages.OWN_WORDS).
+NEIGHBOURS = {"es": "pt", "pt": "es"}
 
 
 def _load(path):
@@ -164,11 +169,22 @@ class LanguageIdentifier:
             return default
         language = self._ranked(tokens, 1)[0][0]
         if language in served:
-            return language
+            return self._neighbour(tokens, language, served)
         for code, probability in self._ranked(tokens, RANKED_LANGUAGES)[1:]:
             if code in served and probability >= MIN_SERVED_PROBABILITY:
-                return code
+                return self._neighbour(tokens, code, served)
         return language
+
+    def _neighbour(self, tokens, language, served):
+        """Return `language`, or its NEIGHBOURS language if served, ranked and holding more of its own words."""
+        other = NEIGHBOURS.get(language)
+        if other not in served:
+            return language
+        words = tokens.split(" ")
+        if len(OWN_WORDS[other].intersection(words)) <= len(OWN_WORDS[language].intersection(words)):
+            return language
+        ranked = dict(self._ranked(tokens, RANKED_LANGUAGES))
+        return other if ranked.get(other, 0.0) >= MIN_SERVED_PROBABILITY else language
 
     def _ranked(self, unmasked, k):
         return [(label[len(LABEL_PREFIX) :], min(p, 1.0)) for p, label in self._predict(unmasked, k)]
