@@ -162,7 +162,8 @@ class LanguageIdentifier:
 
     def detect(self, tokens, default, served=()):
         """Return the ISO 639 code of the most likely language of normalised `tokens` (or of the most likely of
-        `served`, see MIN_SERVED_PROBABILITY), or `default` when they have no letter to tell it by."""
+        `served`, see MIN_SERVED_PROBABILITY; Spanish or Portuguese, see NEIGHBOURS), or `default` when they have no
+        letter to tell it by."""
         # lid.176 guesses a language for "❤️" or ":)" (Cebuano, Spanish); such texts go where the caller says.
         tokens = _unmasked(tokens)
         if not _LETTER.search(tokens):
