@@ -6,11 +6,12 @@ import pytest
 from conftest import ROOT
 
 from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTEENTH, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH,
-                                EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINTH, EVERYDAY_SETS,
-                                EVERYDAY_SEVENTEENTH, EVERYDAY_SEVENTH, EVERYDAY_SIXTEENTH, EVERYDAY_TENTH,
-                                EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD,
-                                MODAL, NEGATION, SHORT_REVIEWS, SHORT_REVIEWS_SECOND, everyday_accuracy, everyday_set,
-                                letterless_accuracy, letterless_set, load_models, unaccented)
+                                EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINETEENTH,
+                                EVERYDAY_NINTH, EVERYDAY_SETS, EVERYDAY_SEVENTEENTH, EVERYDAY_SEVENTH,
+                                EVERYDAY_SIXTEENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, IMPLICIT,
+                                IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL, NEGATION, SHORT_REVIEWS, SHORT_REVIEWS_SECOND,
+                                everyday_accuracy, everyday_set, letterless_accuracy, letterless_set, load_models,
+                                unaccented)
 from sentiment.model import LanguageIdentifier
 from sentiment.store import verify
 from sentiment.text import normalize
@@ -51,7 +52,7 @@ FLOORS = {
     # fourteenth, written after French's DEFT 2015 tweets and German's SB-10k at 400 a class were adopted, the
     # fifteenth, written in the next session before any change of it, the sixteenth, written after the negated
     # modals and the spellings without accents, the seventeenth, written at the start of a later session, and the
-    # eighteenth, at the start of the session after.
+    # eighteenth, at the start of the session after, and the nineteenth, after that session's changes.
     EVERYDAY_FIFTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (95.8, 95.8),
                      "es": (95.8, 95.8), "pt": (87.5, 87.5)},
     EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (79.2, 79.2), "it": (95.8, 95.8),
@@ -78,9 +79,11 @@ FLOORS = {
                            "es": (87.5, 87.5), "pt": (95.8, 95.8)},
     EVERYDAY_EIGHTEENTH: {"en": (87.5, 87.5), "fr": (100.0, 100.0), "de": (87.5, 87.5), "it": (87.5, 87.5),
                           "es": (87.5, 87.5), "pt": (95.8, 95.8)},
+    EVERYDAY_NINETEENTH: {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (95.8, 95.8), "it": (95.8, 95.8),
+                          "es": (91.7, 91.7), "pt": (87.5, 87.5)},
 }
-# The same, on the eighteen sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
-UNACCENTED_FLOOR = {"fr": (88.6, 88.6), "de": (91.8, 91.8), "es": (91.4, 91.4)}
+# The same, on the nineteen sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
+UNACCENTED_FLOOR = {"fr": (87.6, 87.6), "de": (92.1, 92.1), "es": (91.2, 91.2)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
 LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 100.0, "it": 100.0, "es": 97.2, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
