@@ -171,21 +171,23 @@ class LanguageIdentifier:
         language = self._ranked(tokens, 1)[0][0]
         if language in served:
             return self._neighbour(tokens, language, served)
-        for code, probability in self._ranked(tokens, RANKED_LANGUAGES)[1:]:
+        ranked = self._ranked(tokens, RANKED_LANGUAGES)
+        for code, probability in ranked[1:]:
             if code in served and probability >= MIN_SERVED_PROBABILITY:
-                return self._neighbour(tokens, code, served)
+                return self._neighbour(tokens, code, served, ranked)
         return language
 
-    def _neighbour(self, tokens, language, served):
-        """Return `language`, or its NEIGHBOURS language if served, ranked and holding more of its own words."""
+    def _neighbour(self, tokens, language, served, ranked=None):
+        """Return `language`, or its NEIGHBOURS language if served, `ranked` (RANKED_LANGUAGES of `_ranked`, asked
+        for only if needed and not given) and holding more of its own words."""
         other = NEIGHBOURS.get(language)
         if other not in served:
             return language
         words = tokens.split(" ")
         if len(OWN_WORDS[other].intersection(words)) <= len(OWN_WORDS[language].intersection(words)):
             return language
-        ranked = dict(self._ranked(tokens, RANKED_LANGUAGES))
-        return other if ranked.get(other, 0.0) >= MIN_SERVED_PROBABILITY else language
+        probability = dict(ranked or self._ranked(tokens, RANKED_LANGUAGES)).get(other, 0.0)
+        return other if probability >= MIN_SERVED_PROBABILITY else language
 
     def _ranked(self, unmasked, k):
         return [(label[len(LABEL_PREFIX) :], min(p, 1.0)) for p, label in self._predict(unmasked, k)]
