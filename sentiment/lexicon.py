@@ -62,6 +62,13 @@ ARTICLES = {
 # Marks that end a negation's reach before its window does: "no problem, happy to help" negates "problem"
 # alone.
 SCOPE_ENDS = ", . ! ? ; :"
+# A negator in a yes-or-no question does not flip: "Isn't this café adorable?", "¿No es precioso?", "Ist der Park nicht
+# wunderbar?" ask the reader to agree that it is, and "Isn't it awful?" complains. A question that starts with one of
+# these words is no such question: "Why isn't it working?" complains that it is not.
+QUESTION_WORDS = {
+    "en": "why how", "fr": "pourquoi comment", "de": "warum wieso weshalb wie", "it": "perché come",
+    "es": "por cómo como", "pt": "por porque como",
+}
 # Languages whose lexicon is written without accents (LeIA: "horrivel" for "horrível"): its words and the
 # text's tokens are both looked up with accents folded.
 ACCENTLESS = frozenset({"pt"})
@@ -103,6 +110,7 @@ class Lexicon:
         self._advice_after = _words(ADVICE_AFTER, language)
         self._advice_before = frozenset(_spellings(ADVICE_BEFORE, language))
         self._infinitive = INFINITIVE.get(language, ())
+        self._question_words = _words(QUESTION_WORDS, language) | {"¿"}
         self.stop_words = frozenset(stop_words) - self.polarities.keys()
         # Every feature string, built once: the hot path only indexes this table.
         self._features = [[f" lexpos{p} lexneg{n}" * weight for n in range(MAX_BUCKET + 1)]
@@ -153,6 +161,8 @@ class Lexicon:
         modal_negator = None
         # A set: line() tests every token's position against it.
         negated = set()
+        # The positions in yes-or-no questions, whose negators neither flip nor stay.
+        asking = self._asking(words) if "?" in words else ()
         get = self.polarities.get
         fold_accents = self._fold
         for index, token in enumerate(words):
@@ -164,6 +174,11 @@ class Lexicon:
                 since_negator += 1
                 continue
             if polarity == NEGATOR:
+                if index in asking:
+                    # Its tweets' weight is a denial's: it leaves the line as a negator that flips does.
+                    negated.add(index)
+                    since_negator += 1
+                    continue
                 since_negator, negator = 0, index
                 if index - modal <= MODAL_WINDOW:
                     modal_negator = index
@@ -196,6 +211,19 @@ class Lexicon:
             elif polarity:
                 negative += 1
         return positive, negative, negated
+
+    def _asking(self, words):
+        """Return the positions of the tokens `words` in a clause that ends with "?" and does not start with a
+        question word (QUESTION_WORDS; after "¿", the word after it)."""
+        asking, start = set(), 0
+        for index, word in enumerate(words):
+            if word == "?":
+                first = start + 1 if words[start] == "¿" and start + 1 < index else start
+                if words[first] not in self._question_words:
+                    asking.update(range(start, index))
+            if self.polarities.get(word) == SCOPE_END:
+                start = index + 1
+        return asking
 
     def _gives_advice(self, words, index):
         """Whether the comparative or superlative at `index` of the tokens `words` gives advice (ADVISORY)."""

@@ -312,6 +312,11 @@ def test_lexicon_merge_drops_conflicts_and_multiword_entries(corpus, tmp_path):
     ("it could be great, better than before", " lexpos2 lexneg0", "it could be great , better than before"),
     ("we could go there and it would be so very much better", " lexpos1 lexneg0",  # beyond the modal's window
      "we could go there and it would be so very much better"),
+    # A yes-or-no question asks to agree: its negator neither flips nor stays. A question word keeps the denial.
+    ("isn't this café great?", " lexpos1 lexneg0", "this café great ?"),
+    ("isn't it bad? not great.", " lexpos0 lexneg2", "it bad ? ."),
+    ("why isn't it great?", " lexpos0 lexneg1", "why it ?"),
+    ("it's not great, is it?", " lexpos0 lexneg1", "it's , is it ?"),
 ])
 def test_lexicon_features_count_hits_and_flip_negated_ones(text, features, without_negated):
     polarities = {"great": 1, "love": 1, "happy": 1, "happier": 1, "better": 1, "best": 1, "worse": -1, "bad": -1,
@@ -331,6 +336,17 @@ def test_lexicon_features_count_hits_and_flip_negated_ones(text, features, witho
 ])
 def test_advice_with_a_comparative_counts_nothing(language, text, counts):
     lexicon = Lexicon({"mejor": 1, "mieux": 1, "meglio": 1, "melhor": 1}, language)
+    assert lexicon.counts(normalize(text)) == counts
+
+
+@pytest.mark.parametrize("language, text, counts", [
+    ("es", "¿No es precioso?", (1, 0)), ("es", "¿Por qué no es precioso?", (0, 1)), ("es", "No es precioso.", (0, 1)),
+    ("de", "Ist der Park nicht schön?", (1, 0)), ("de", "Warum ist der Park nicht schön?", (0, 1)),
+    ("it", "Non è bello?", (1, 0)), ("it", "Perché non è bello?", (0, 1)),
+    ("fr", "N'est-il pas beau ?", (1, 0)), ("pt", "O parque não é lindo?", (1, 0)),
+])
+def test_a_negated_yes_or_no_question_keeps_its_words_polarity(language, text, counts):
+    lexicon = Lexicon({"precioso": 1, "schön": 1, "bello": 1, "beau": 1, "lindo": 1}, language)
     assert lexicon.counts(normalize(text)) == counts
 
 
@@ -572,6 +588,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     assert "Sentiment told by events, a third set (implicit-third.tsv)" in out
     assert "Short reviews (short-reviews.tsv)" in out
     assert "Short reviews, a second set (short-reviews-second.tsv)" in out
+    assert "Questions, exclamations and texts without a final mark (questions-exclamations.tsv)" in out
     with pytest.raises(SystemExit):  # no French val split in this data folder
         evaluate.main(["--models", str(tiny_models), "--data", str(corpus), "--split", "val"])
     assert "no val split for fr" in capsys.readouterr().err
@@ -601,7 +618,8 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     (evaluate.IMPLICIT_SECOND, ("en", "fr", "de", "it", "es", "pt"), 12),
     (evaluate.IMPLICIT_THIRD, ("en", "fr", "de", "it", "es", "pt"), 12),
     (evaluate.SHORT_REVIEWS, ("en", "fr", "de", "it", "es", "pt"), 12),
-    (evaluate.SHORT_REVIEWS_SECOND, ("en", "fr", "de", "it", "es", "pt"), 24)])
+    (evaluate.SHORT_REVIEWS_SECOND, ("en", "fr", "de", "it", "es", "pt"), 24),
+    (evaluate.QUESTIONS, ("en", "fr", "de", "it", "es", "pt"), 24)])
 def test_everyday_sets_are_balanced_per_language(path, languages, size):
     rows = evaluate.everyday_set(path)
     assert {code for code, _, _ in rows} == set(languages)
