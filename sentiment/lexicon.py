@@ -110,7 +110,8 @@ class Lexicon:
         self._advice_after = _words(ADVICE_AFTER, language)
         self._advice_before = frozenset(_spellings(ADVICE_BEFORE, language))
         self._infinitive = INFINITIVE.get(language, ())
-        self._question_words = _words(QUESTION_WORDS, language) | {"¿"}
+        self._question_words = _words(QUESTION_WORDS, language)
+        self._scope_ends = frozenset(SCOPE_ENDS.split())
         self.stop_words = frozenset(stop_words) - self.polarities.keys()
         # Every feature string, built once: the hot path only indexes this table.
         self._features = [[f" lexpos{p} lexneg{n}" * weight for n in range(MAX_BUCKET + 1)]
@@ -133,7 +134,7 @@ class Lexicon:
         modals and the words of advice, with `drop_negated`, and the `stop_words`) and their feature tokens: the
         bucketed `counts`, `weight` times."""
         words = tokens.split(" ")
-        positive, negative, negated = self._scan(words)
+        positive, negative, negated = self._scan(words, "?" in tokens)
         kept = words
         if negated and self.drop_negated:
             kept = [word for index, word in enumerate(words) if index not in negated]
@@ -148,11 +149,11 @@ class Lexicon:
         """Return the numbers of positive and negative lexicon words in normalised `tokens`, a word's
         polarity flipped when a negator comes just before it in the same clause, and a comparative's when a modal
         does; a comparative or superlative that gives advice counts neither."""
-        return self._scan(tokens.split(" "))[:2]
+        return self._scan(tokens.split(" "), "?" in tokens)[:2]
 
-    def _scan(self, words):
-        """Return `counts` of the tokens `words` and the positions of the flipped words, their negators and modals,
-        and the words of advice."""
+    def _scan(self, words, question):
+        """Return `counts` of the tokens `words` (with `question`, a "?" among them) and the positions of the flipped
+        words, their negators and modals, the words of advice and the negators of yes-or-no questions."""
         positive = negative = 0
         since_negator = NEGATION_WINDOW + 1
         # A position, not a count: a count would cost every token an addition.
@@ -162,7 +163,7 @@ class Lexicon:
         # A set: line() tests every token's position against it.
         negated = set()
         # The positions in yes-or-no questions, whose negators neither flip nor stay.
-        asking = self._asking(words) if "?" in words else ()
+        asking = self._asking(words) if question else ()
         get = self.polarities.get
         fold_accents = self._fold
         for index, token in enumerate(words):
@@ -216,13 +217,16 @@ class Lexicon:
         """Return the positions of the tokens `words` in a clause that ends with "?" and does not start with a
         question word (QUESTION_WORDS; after "¿", the word after it)."""
         asking, start = set(), 0
-        for index, word in enumerate(words):
-            if word == "?":
-                first = start + 1 if words[start] == "¿" and start + 1 < index else start
-                if words[first] not in self._question_words:
-                    asking.update(range(start, index))
-            if self.polarities.get(word) == SCOPE_END:
-                start = index + 1
+        # From each "?" back to the mark before it: only the questions' tokens are looked at.
+        for _ in range(words.count("?")):
+            end = words.index("?", start)
+            begin = end
+            while begin > start and words[begin - 1] not in self._scope_ends:
+                begin -= 1
+            first = begin + 1 if words[begin] == "¿" and begin + 1 < end else begin
+            if words[first] not in self._question_words:
+                asking.update(range(begin, end))
+            start = end + 1
         return asking
 
     def _gives_advice(self, words, index):
