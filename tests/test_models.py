@@ -9,9 +9,9 @@ from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTEENTH, EVERYDAY_
                                 EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINETEENTH,
                                 EVERYDAY_NINTH, EVERYDAY_SETS, EVERYDAY_SEVENTEENTH, EVERYDAY_SEVENTH,
                                 EVERYDAY_SIXTEENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, IMPLICIT,
-                                IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL, NEGATION, QUESTIONS, SHORT_REVIEWS,
-                                SHORT_REVIEWS_SECOND, everyday_accuracy, everyday_set, letterless_accuracy,
-                                letterless_set, load_models, unaccented)
+                                IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL, NEGATION, QUESTIONS, QUESTIONS_SECOND,
+                                SHORT_REVIEWS, SHORT_REVIEWS_SECOND, everyday_accuracy, everyday_set,
+                                letterless_accuracy, letterless_set, load_models, unaccented)
 from sentiment.model import LanguageIdentifier
 from sentiment.store import verify
 from sentiment.text import normalize
@@ -45,9 +45,11 @@ FLOORS = {
                     "pt": (83.3, 75.0)},
     SHORT_REVIEWS_SECOND: {"en": (83.3, 83.3), "fr": (79.2, 79.2), "de": (75.0, 75.0), "it": (79.2, 75.0),
                            "es": (83.3, 83.3), "pt": (75.0, 75.0)},
-    # Questions, exclamations and texts without a final mark ("Do you deliver on Saturdays?").
+    # Questions, exclamations and texts without a final mark ("Do you deliver on Saturdays?"), and a second such set.
     QUESTIONS: {"en": (83.3, 83.3), "fr": (79.2, 79.2), "de": (79.2, 79.2), "it": (75.0, 75.0), "es": (75.0, 75.0),
                 "pt": (83.3, 83.3)},
+    QUESTIONS_SECOND: {"en": (83.3, 83.3), "fr": (75.0, 75.0), "de": (87.5, 87.5), "it": (83.3, 83.3),
+                       "es": (75.0, 75.0), "pt": (66.7, 75.0)},
     # The fifth set, written before the plain training sentences, the seventh, written before the second 180 of
     # each language, the eighth, written before the third 180, the ninth, written before the fourth 180, the tenth,
     # written after them, the eleventh, written after the review words, the twelfth, written before the eleventh's

@@ -566,7 +566,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 27 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 29 and "The second set (everyday-check.tsv)" in out
     assert "sentences with accents, typed without them" in out
     assert "The fifth set (everyday-fifth.tsv)" in out and "The sixth set (everyday-sixth.tsv)" in out
     assert "The seventh set (everyday-seventh.tsv)" in out and "The eighth set (everyday-eighth.tsv)" in out
@@ -589,6 +589,8 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     assert "Short reviews (short-reviews.tsv)" in out
     assert "Short reviews, a second set (short-reviews-second.tsv)" in out
     assert "Questions, exclamations and texts without a final mark (questions-exclamations.tsv)" in out
+    assert ("Questions, exclamations and texts without a final mark, a second set "
+            "(questions-exclamations-second.tsv)") in out
     with pytest.raises(SystemExit):  # no French val split in this data folder
         evaluate.main(["--models", str(tiny_models), "--data", str(corpus), "--split", "val"])
     assert "no val split for fr" in capsys.readouterr().err
@@ -619,7 +621,8 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     (evaluate.IMPLICIT_THIRD, ("en", "fr", "de", "it", "es", "pt"), 12),
     (evaluate.SHORT_REVIEWS, ("en", "fr", "de", "it", "es", "pt"), 12),
     (evaluate.SHORT_REVIEWS_SECOND, ("en", "fr", "de", "it", "es", "pt"), 24),
-    (evaluate.QUESTIONS, ("en", "fr", "de", "it", "es", "pt"), 24)])
+    (evaluate.QUESTIONS, ("en", "fr", "de", "it", "es", "pt"), 24),
+    (evaluate.QUESTIONS_SECOND, ("en", "fr", "de", "it", "es", "pt"), 24)])
 def test_everyday_sets_are_balanced_per_language(path, languages, size):
     rows = evaluate.everyday_set(path)
     assert {code for code, _, _ in rows} == set(languages)
