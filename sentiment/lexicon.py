@@ -111,7 +111,6 @@ class Lexicon:
         self._advice_before = frozenset(_spellings(ADVICE_BEFORE, language))
         self._infinitive = INFINITIVE.get(language, ())
         self._question_words = _words(QUESTION_WORDS, language)
-        self._scope_ends = frozenset(SCOPE_ENDS.split())
         self.stop_words = frozenset(stop_words) - self.polarities.keys()
         # Every feature string, built once: the hot path only indexes this table.
         self._features = [[f" lexpos{p} lexneg{n}" * weight for n in range(MAX_BUCKET + 1)]
@@ -221,7 +220,7 @@ class Lexicon:
         for _ in range(words.count("?")):
             end = words.index("?", start)
             begin = end
-            while begin > start and words[begin - 1] not in self._scope_ends:
+            while begin > start and self.polarities.get(words[begin - 1]) != SCOPE_END:
                 begin -= 1
             first = begin + 1 if words[begin] == "¿" and begin + 1 < end else begin
             if words[first] not in self._question_words:
