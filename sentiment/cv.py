@@ -82,7 +82,8 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, fir
                 test = [i for i, f in enumerate(assignment) if f == fold]
                 plain_test = [i for i, f in enumerate(plain_assignment) if f == fold]
                 train_pairs = [pair for pair, f in zip(pairs, assignment) if f != fold] + extra
-                train_pairs += [pair for pair, f in zip(plain, plain_assignment) if f != fold] * chosen["plain"]
+                train_pairs += recipes.plain_copies(language, [pair for pair, f in zip(plain, plain_assignment)
+                                                               if f != fold], chosen["plain"], chosen["plain_exclaimed"])
                 texts = [tokens[i] for i in test] + [plain_tokens[i] for i in plain_test]
                 jobs.append((train_pairs, texts, [t for t, _, _ in everyday], chosen, lexicon))
                 held_out.append((repeat, fold, test, plain_test))
@@ -159,7 +160,8 @@ def patched(chosen, patch):
             "class_bias": patch.get("class_bias", chosen["class_bias"]),
             "smoothing": patch.get("smoothing", chosen["smoothing"]),
             "plain_lower_case": patch.get("plain_lower_case", chosen["plain_lower_case"]),
-            "lemma_forms": patch.get("lemma_forms", chosen["lemma_forms"])}
+            "lemma_forms": patch.get("lemma_forms", chosen["lemma_forms"]),
+            "plain_exclaimed": patch.get("plain_exclaimed", chosen["plain_exclaimed"])}
 
 
 def _cell(s):

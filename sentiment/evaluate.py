@@ -88,6 +88,9 @@ SHORT_REVIEWS_SECOND = Path(__file__).with_name("short-reviews-second.tsv")
 QUESTIONS = Path(__file__).with_name("questions-exclamations.tsv")
 # A second set of them, written after the yes-or-no question rule that the first one's misses led to.
 QUESTIONS_SECOND = Path(__file__).with_name("questions-exclamations-second.tsv")
+# Statements ending in "!" ("Bins are collected on Tuesday this week!"), a third each positive, negative and neutral:
+# the other sets hold few, and no neutral one.
+EXCLAMATIONS = Path(__file__).with_name("exclamations.tsv")
 # The sets of one construction or kind, with the title `make evaluate` prints each under.
 CASE_SETS = (("Negated sentiment words", NEGATION), ("A modal before a comparative", MODAL),
              ("Advice with a comparative or superlative", ADVICE), ("Sentiment told by events", IMPLICIT),
@@ -95,7 +98,8 @@ CASE_SETS = (("Negated sentiment words", NEGATION), ("A modal before a comparati
              ("Sentiment told by events, a third set", IMPLICIT_THIRD), ("Short reviews", SHORT_REVIEWS),
              ("Short reviews, a second set", SHORT_REVIEWS_SECOND),
              ("Questions, exclamations and texts without a final mark", QUESTIONS),
-             ("Questions, exclamations and texts without a final mark, a second set", QUESTIONS_SECOND))
+             ("Questions, exclamations and texts without a final mark, a second set", QUESTIONS_SECOND),
+             ("Statements ending in an exclamation mark", EXCLAMATIONS))
 # Texts without a letter: a sentiment model answers them whatever language is named.
 LETTERLESS = Path(__file__).with_name("letterless.tsv")
 # Macro-F1 on the UMSAB test split published in the XLM-T paper (fastText, XLM-R), for comparison.

@@ -112,6 +112,13 @@ PLAIN_SENTENCES = Path(__file__).with_name("plain-sentences.tsv")
 # Spanish three times: its noisy lexicon, written three times too, pulls plain statements off neutral; its tweets,
 # 5 points over their target, did not move beyond the noise over 30 folds.
 PLAIN = {"en": 2, "fr": 2, "de": 2, "it": 2, "es": 3, "pt": 2}
+# Languages whose every second copy of the plain sentences ends in "!" rather than ".": no written neutral sentence
+# ended in "!", and in tweets "!" leans positive, so a statement typed with "!" ("The meeting has moved to Thursday!")
+# was read as a side. The unread sets' neutral sentences typed so gained 14-25 points in English and German and 6 in
+# French (fold models), their tweets within the noise; Italian, Spanish and Portuguese gained 0.4-1.7 and not taken.
+PLAIN_EXCLAIMED = {"en", "fr", "de"}
+# What opens an exclamation in a language that marks its start too.
+EXCLAMATION_OPENERS = {"es": "¡"}
 # Languages calibrated with a bias per class besides the temperature, both fitted on out-of-fold predictions:
 # their extra corpus is unbalanced, and their model would answer its majority classes more often than their
 # balanced UMSAB tweets are. Italian's SENTIPOLC 2016 is 46% neutral and 15% positive; French's DEFT 2015 (the
@@ -141,7 +148,8 @@ def recipe(language):
             "lexicon_weight": LEXICON_WEIGHT.get(language, 1), "drop_negated": language in NEGATED_DROPPED,
             "stop_words": STOP_WORDS.get(language, 0), "plain": PLAIN.get(language, 0),
             "class_bias": language in CLASS_BIAS, "smoothing": language in SMOOTHED,
-            "plain_lower_case": language in PLAIN_LOWER_CASE, "lemma_forms": language in LEMMA_FORMS}
+            "plain_lower_case": language in PLAIN_LOWER_CASE, "lemma_forms": language in LEMMA_FORMS,
+            "plain_exclaimed": language in PLAIN_EXCLAIMED}
 
 
 def missing_corpora(data_dir, languages, recipes=None):
@@ -230,6 +238,14 @@ def emoji_pairs():
 def plain_pairs(language):
     """Return the (text, label) pairs of `language`'s plain sentences (PLAIN_SENTENCES)."""
     return [(text, label) for code, label, text in read_rows(PLAIN_SENTENCES, 3) if code == language]
+
+
+def plain_copies(language, pairs, times, exclaimed=False):
+    """Return `times` copies of `language`'s plain (text, label) `pairs`; with `exclaimed`, each second copy's
+    sentences that end in "." end in "!" instead (PLAIN_EXCLAIMED)."""
+    opener = EXCLAMATION_OPENERS.get(language, "")
+    exclamations = [(f"{opener}{text[:-1]}!" if text.endswith(".") else text, label) for text, label in pairs]
+    return [pair for copy in range(times) for pair in (exclamations if exclaimed and copy % 2 else pairs)]
 
 
 def own_lexicons(language):

@@ -8,8 +8,8 @@ from conftest import ROOT
 from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTEENTH, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH,
                                 EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINETEENTH,
                                 EVERYDAY_NINTH, EVERYDAY_SETS, EVERYDAY_SEVENTEENTH, EVERYDAY_SEVENTH,
-                                EVERYDAY_SIXTEENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, IMPLICIT,
-                                IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL, NEGATION, QUESTIONS, QUESTIONS_SECOND,
+                                EVERYDAY_SIXTEENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, EXCLAMATIONS,
+                                IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL, NEGATION, QUESTIONS, QUESTIONS_SECOND,
                                 SHORT_REVIEWS, SHORT_REVIEWS_SECOND, everyday_accuracy, everyday_set,
                                 letterless_accuracy, letterless_set, load_models, unaccented)
 from sentiment.model import LanguageIdentifier
@@ -21,20 +21,20 @@ MANIFEST = json.loads((MODELS / "manifest.json").read_text(encoding="utf-8"))["m
 # Everyday-sentence accuracy (%) of the shipped models, language named and auto-detected, set by set: the level
 # reached when they were built (models/README.md); a rebuild may lose one sentence a language, not more.
 FLOORS = {
-    EVERYDAY: {"en": (100.0, 100.0), "fr": (96.7, 96.7), "de": (100.0, 100.0), "it": (96.7, 96.7),
-               "es": (100.0, 100.0), "pt": (96.7, 96.7), "ar": (50.0, 50.0), "hi": (36.7, 36.7)},
+    EVERYDAY: {"en": (96.7, 96.7), "fr": (96.7, 96.7), "de": (100.0, 100.0), "it": (96.7, 96.7), "es": (100.0, 100.0),
+               "pt": (96.7, 96.7), "ar": (50.0, 50.0), "hi": (36.7, 36.7)},
     # Sentences with negated sentiment words ("not bad").
     NEGATION: {"en": (100.0, 100.0), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (100.0, 100.0),
                "es": (78.6, 78.6), "pt": (85.7, 78.6)},
     # A modal before a comparative ("could have been better", "couldn't be better").
-    MODAL: {"en": (88.9, 88.9), "fr": (88.9, 88.9), "de": (100.0, 100.0), "it": (100.0, 100.0), "es": (66.7, 66.7),
+    MODAL: {"en": (77.8, 77.8), "fr": (88.9, 88.9), "de": (88.9, 88.9), "it": (100.0, 100.0), "es": (66.7, 66.7),
             "pt": (66.7, 66.7)},
     # Advice put with a comparative or superlative ("It's best to book early.").
-    ADVICE: {"en": (100.0, 100.0), "fr": (100.0, 100.0), "de": (33.3, 33.3), "it": (100.0, 100.0), "es": (66.7, 66.7),
+    ADVICE: {"en": (88.9, 88.9), "fr": (100.0, 100.0), "de": (44.4, 44.4), "it": (100.0, 100.0), "es": (66.7, 66.7),
              "pt": (77.8, 77.8)},
     # Sentiment told by events ("The train was two hours late."), a second such set, written before the plain
     # training sentences about events, and a third, written after them.
-    IMPLICIT: {"en": (58.3, 58.3), "fr": (75.0, 75.0), "de": (83.3, 83.3), "it": (100.0, 100.0), "es": (41.7, 41.7),
+    IMPLICIT: {"en": (83.3, 83.3), "fr": (75.0, 75.0), "de": (75.0, 75.0), "it": (100.0, 100.0), "es": (41.7, 41.7),
                "pt": (83.3, 83.3)},
     IMPLICIT_SECOND: {"en": (75.0, 75.0), "fr": (83.3, 83.3), "de": (75.0, 75.0), "it": (75.0, 75.0),
                       "es": (66.7, 66.7), "pt": (83.3, 83.3)},
@@ -43,13 +43,16 @@ FLOORS = {
     # Short reviews as people type them under a product ("Broke on day two.").
     SHORT_REVIEWS: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (75.0, 75.0), "it": (75.0, 75.0), "es": (66.7, 66.7),
                     "pt": (83.3, 75.0)},
-    SHORT_REVIEWS_SECOND: {"en": (83.3, 83.3), "fr": (79.2, 79.2), "de": (75.0, 75.0), "it": (79.2, 75.0),
+    SHORT_REVIEWS_SECOND: {"en": (79.2, 79.2), "fr": (79.2, 79.2), "de": (75.0, 75.0), "it": (79.2, 75.0),
                            "es": (83.3, 83.3), "pt": (75.0, 75.0)},
     # Questions, exclamations and texts without a final mark ("Do you deliver on Saturdays?"), and a second such set.
-    QUESTIONS: {"en": (83.3, 83.3), "fr": (79.2, 79.2), "de": (79.2, 79.2), "it": (75.0, 75.0), "es": (75.0, 75.0),
+    QUESTIONS: {"en": (91.7, 91.7), "fr": (79.2, 79.2), "de": (75.0, 75.0), "it": (75.0, 75.0), "es": (75.0, 75.0),
                 "pt": (83.3, 83.3)},
-    QUESTIONS_SECOND: {"en": (83.3, 83.3), "fr": (75.0, 75.0), "de": (87.5, 87.5), "it": (83.3, 83.3),
+    QUESTIONS_SECOND: {"en": (79.2, 79.2), "fr": (75.0, 75.0), "de": (87.5, 87.5), "it": (83.3, 83.3),
                        "es": (75.0, 75.0), "pt": (66.7, 75.0)},
+    # Statements ending in "!" ("Bins are collected on Tuesday this week!").
+    EXCLAMATIONS: {"en": (77.8, 77.8), "fr": (77.8, 77.8), "de": (83.3, 83.3), "it": (100.0, 100.0),
+                   "es": (83.3, 83.3), "pt": (88.9, 83.3)},
     # The fifth set, written before the plain training sentences, the seventh, written before the second 180 of
     # each language, the eighth, written before the third 180, the ninth, written before the fourth 180, the tenth,
     # written after them, the eleventh, written after the review words, the twelfth, written before the eleventh's
@@ -58,39 +61,40 @@ FLOORS = {
     # fifteenth, written in the next session before any change of it, the sixteenth, written after the negated
     # modals and the spellings without accents, the seventeenth, written at the start of a later session, and the
     # eighteenth, at the start of the session after, and the nineteenth, after that session's changes.
-    EVERYDAY_FIFTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (95.8, 95.8),
+    EVERYDAY_FIFTH: {"en": (91.7, 91.7), "fr": (91.7, 91.7), "de": (95.8, 95.8), "it": (95.8, 95.8),
                      "es": (95.8, 95.8), "pt": (87.5, 87.5)},
     EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (79.2, 79.2), "it": (95.8, 95.8),
                        "es": (100.0, 100.0), "pt": (91.7, 91.7)},
     EVERYDAY_EIGHTH: {"en": (91.7, 91.7), "fr": (87.5, 87.5), "de": (100.0, 100.0), "it": (87.5, 87.5),
                       "es": (91.7, 91.7), "pt": (87.5, 87.5)},
-    EVERYDAY_NINTH: {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (83.3, 83.3), "it": (91.7, 91.7),
+    EVERYDAY_NINTH: {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (87.5, 87.5), "it": (91.7, 91.7),
                      "es": (87.5, 87.5), "pt": (91.7, 91.7)},
-    EVERYDAY_TENTH: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (95.8, 95.8), "it": (100.0, 100.0),
+    EVERYDAY_TENTH: {"en": (83.3, 83.3), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (100.0, 100.0),
                      "es": (95.8, 95.8), "pt": (91.7, 91.7)},
     EVERYDAY_ELEVENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (91.7, 91.7),
                         "es": (87.5, 87.5), "pt": (83.3, 83.3)},
-    EVERYDAY_TWELFTH: {"en": (83.3, 83.3), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (95.8, 95.8),
+    EVERYDAY_TWELFTH: {"en": (87.5, 87.5), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (95.8, 95.8),
                        "es": (91.7, 91.7), "pt": (87.5, 87.5)},
     EVERYDAY_THIRTEENTH: {"en": (95.8, 95.8), "fr": (79.2, 79.2), "de": (95.8, 95.8), "it": (91.7, 91.7),
                           "es": (91.7, 91.7), "pt": (87.5, 87.5)},
-    EVERYDAY_FOURTEENTH: {"en": (95.8, 95.8), "fr": (83.3, 83.3), "de": (95.8, 95.8), "it": (87.5, 87.5),
+    EVERYDAY_FOURTEENTH: {"en": (91.7, 91.7), "fr": (79.2, 79.2), "de": (95.8, 95.8), "it": (87.5, 87.5),
                           "es": (83.3, 83.3), "pt": (75.0, 75.0)},
-    EVERYDAY_FIFTEENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (100.0, 100.0),
+    EVERYDAY_FIFTEENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (100.0, 100.0),
                          "es": (95.8, 95.8), "pt": (87.5, 87.5)},
-    EVERYDAY_SIXTEENTH: {"en": (75.0, 75.0), "fr": (79.2, 79.2), "de": (95.8, 95.8), "it": (87.5, 87.5),
+    EVERYDAY_SIXTEENTH: {"en": (79.2, 79.2), "fr": (79.2, 79.2), "de": (95.8, 95.8), "it": (87.5, 87.5),
                          "es": (83.3, 83.3), "pt": (91.7, 91.7)},
-    EVERYDAY_SEVENTEENTH: {"en": (87.5, 87.5), "fr": (91.7, 91.7), "de": (95.8, 95.8), "it": (95.8, 95.8),
+    EVERYDAY_SEVENTEENTH: {"en": (87.5, 87.5), "fr": (87.5, 87.5), "de": (95.8, 95.8), "it": (95.8, 95.8),
                            "es": (91.7, 91.7), "pt": (95.8, 95.8)},
-    EVERYDAY_EIGHTEENTH: {"en": (83.3, 83.3), "fr": (100.0, 100.0), "de": (87.5, 87.5), "it": (87.5, 87.5),
+    EVERYDAY_EIGHTEENTH: {"en": (91.7, 91.7), "fr": (100.0, 100.0), "de": (87.5, 87.5), "it": (87.5, 87.5),
                           "es": (87.5, 87.5), "pt": (95.8, 95.8)},
     EVERYDAY_NINETEENTH: {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (100.0, 100.0), "it": (95.8, 95.8),
                           "es": (95.8, 95.8), "pt": (87.5, 87.5)},
 }
 # The same, on the nineteen sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
-UNACCENTED_FLOOR = {"fr": (87.9, 87.6), "de": (91.3, 91.3), "es": (90.6, 90.6)}
+UNACCENTED_FLOOR = {"fr": (88.4, 88.1), "de": (91.7, 91.7), "es": (90.6, 90.6)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
-LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 97.2, "it": 100.0, "es": 94.4, "pt": 100.0, "ar": 88.9, "hi": 58.3}
+LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 100.0, "it": 100.0, "es": 94.4, "pt": 100.0, "ar": 88.9,
+                    "hi": 58.3}
 
 
 @pytest.fixture(scope="module")

@@ -166,6 +166,17 @@ def test_plain_sentences_join_the_training_lines_as_many_times_as_the_recipe_say
     assert (max(plain_scores.values()) > max(scores.values())) == (entry["plain_temperature"] < entry["temperature"])
 
 
+def test_every_second_copy_of_the_plain_sentences_ends_in_an_exclamation_mark_where_the_recipe_says():
+    pairs = [("Dinner is at seven.", "neutral"), ("What a lovely day!", "positive")]
+    exclaimed = [("Dinner is at seven!", "neutral"), ("What a lovely day!", "positive")]
+    assert recipe.plain_copies("en", pairs, 2) == pairs * 2
+    assert recipe.plain_copies("en", pairs, 2, exclaimed=True) == pairs + exclaimed
+    # Spanish opens an exclamation with its own mark.
+    spanish = [("La cena es a las siete.", "neutral")]
+    assert recipe.plain_copies("es", spanish, 3, exclaimed=True) == [*spanish, ("¡La cena es a las siete!", "neutral"),
+                                                                      *spanish]
+
+
 def test_plain_sentences_are_balanced_unique_and_none_is_in_an_evaluation_set():
     paths = [*evaluate.EVERYDAY_SETS, *(path for _, path in evaluate.CASE_SETS)]
     evaluation = [text for path in paths for _, _, text in evaluate.everyday_set(path)]
@@ -445,7 +456,7 @@ def test_cv_candidate_patches_merge_and_drop():
     chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {"cutoff": 10, "dsub": 2}, "extra": {"a": None, "b": 10},
               "lexicons": ["x"], "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "drop_negated": False,
               "stop_words": 0, "plain": 0, "class_bias": False, "smoothing": False, "plain_lower_case": False,
-              "lemma_forms": False}
+              "lemma_forms": False, "plain_exclaimed": False}
     patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
     assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"] and patched["silver"] == {}
@@ -458,6 +469,7 @@ def test_cv_candidate_patches_merge_and_drop():
     assert cv.patched(chosen, {"plain": 2})["plain"] == 2 and patched["plain"] == 0
     assert cv.patched(chosen, {"plain_lower_case": True})["plain_lower_case"] and not patched["plain_lower_case"]
     assert cv.patched(chosen, {"lemma_forms": True})["lemma_forms"] and not patched["lemma_forms"]
+    assert cv.patched(chosen, {"plain_exclaimed": True})["plain_exclaimed"] and not patched["plain_exclaimed"]
     assert cv.patched(chosen, {"quantize": {"cutoff": 20}})["quantize"] == {"cutoff": 20, "dsub": 2}
     assert patched["quantize"] == {"cutoff": 10, "dsub": 2}
 
@@ -566,7 +578,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 29 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 30 and "The second set (everyday-check.tsv)" in out
     assert "sentences with accents, typed without them" in out
     assert "The fifth set (everyday-fifth.tsv)" in out and "The sixth set (everyday-sixth.tsv)" in out
     assert "The seventh set (everyday-seventh.tsv)" in out and "The eighth set (everyday-eighth.tsv)" in out
@@ -591,6 +603,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     assert "Questions, exclamations and texts without a final mark (questions-exclamations.tsv)" in out
     assert ("Questions, exclamations and texts without a final mark, a second set "
             "(questions-exclamations-second.tsv)") in out
+    assert "Statements ending in an exclamation mark (exclamations.tsv)" in out
     with pytest.raises(SystemExit):  # no French val split in this data folder
         evaluate.main(["--models", str(tiny_models), "--data", str(corpus), "--split", "val"])
     assert "no val split for fr" in capsys.readouterr().err
@@ -622,7 +635,8 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     (evaluate.SHORT_REVIEWS, ("en", "fr", "de", "it", "es", "pt"), 12),
     (evaluate.SHORT_REVIEWS_SECOND, ("en", "fr", "de", "it", "es", "pt"), 24),
     (evaluate.QUESTIONS, ("en", "fr", "de", "it", "es", "pt"), 24),
-    (evaluate.QUESTIONS_SECOND, ("en", "fr", "de", "it", "es", "pt"), 24)])
+    (evaluate.QUESTIONS_SECOND, ("en", "fr", "de", "it", "es", "pt"), 24),
+    (evaluate.EXCLAMATIONS, ("en", "fr", "de", "it", "es", "pt"), 18)])
 def test_everyday_sets_are_balanced_per_language(path, languages, size):
     rows = evaluate.everyday_set(path)
     assert {code for code, _, _ in rows} == set(languages)
