@@ -214,9 +214,9 @@ def load_models(folder):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the nineteen sets, the negation, modal, advice,
-    three implicit and two short-review sets, the sets typed without accents), their accuracy on texts without a letter,
-    and their table on --data's --split."""
+    """Print the everyday-sentence tables of the models in --models (the nineteen sets, the sets of one construction or
+    kind, the sets typed without accents), their accuracy on texts without a letter, and their table on --data's
+    --split."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
     parser.add_argument("--data", help="folder holding umsab/<language>/<split>_*.txt (held-out data)")
