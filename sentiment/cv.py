@@ -144,7 +144,7 @@ def summary(result):
 def patched(chosen, patch):
     """Return recipe `chosen` with `patch` applied: "train", "quantize", "extra" and "silver" merged (a cap of 0
     drops that folder), "lexicons", "lexicon_weight", "drop_negated", "stop_words", "emoji_lines", "plain",
-    "class_bias", "smoothing", "plain_lower_case" and "lemma_forms" replaced."""
+    "class_bias", "smoothing", "plain_lower_case", "lemma_forms" and "plain_exclaimed" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})},
@@ -178,8 +178,8 @@ def main(argv=None):
                         help='recipe change as JSON, for every language ({"train": {"epoch": 5}, "extra": '
                              '{"extra/es/tass2012-general-train": 1000}, "lexicons": [...], "lexicon_weight": 3, '
                              '"drop_negated": true, "stop_words": 50, "emoji_lines": true, "plain": 2, '
-                             '"class_bias": true, "smoothing": true, "plain_lower_case": true, "lemma_forms": true}) '
-                             'or per language ({"es": {...}})')
+                             '"class_bias": true, "smoothing": true, "plain_lower_case": true, "lemma_forms": true, '
+                             '"plain_exclaimed": true}) or per language ({"es": {...}})')
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--repeats", type=int, default=REPEATS)
     parser.add_argument("--first-repeat", type=int, default=0,

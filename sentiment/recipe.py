@@ -140,8 +140,9 @@ PLAIN_LOWER_CASE = {"en", "fr", "de", "es", "pt"}
 def recipe(language):
     """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources, weight, whether
     negated words are dropped and how many stop words, silver folders, whether it learns the emoji list as lines
-    of their own, how many times its plain sentences, whether its calibration has class biases and smoothing and
-    whether it reads lower-case texts as plain, and whether its lexicon lists its words' forms from a dictionary."""
+    of their own, how many times its plain sentences and whether every second time ends in "!", whether its calibration
+    has class biases and smoothing and whether it reads lower-case texts as plain, and whether its lexicon lists its
+    words' forms from a dictionary."""
     return {"train": {**TRAIN, **TUNED.get(language, {})}, "quantize": {**QUANTIZE, **QUANTIZE_TUNED.get(language, {})},
             "extra": EXTRA.get(language, {}), "lexicons": LEXICONS.get(language, []),
             "silver": SILVER.get(language, {}), "emoji_lines": language in EMOJI_LINES,
