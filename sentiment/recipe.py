@@ -244,9 +244,11 @@ def plain_pairs(language):
 def plain_copies(language, pairs, times, exclaimed=False):
     """Return `times` copies of `language`'s plain (text, label) `pairs`; with `exclaimed`, each second copy's
     sentences that end in "." end in "!" instead (PLAIN_EXCLAIMED)."""
+    if not exclaimed:
+        return pairs * times
     opener = EXCLAMATION_OPENERS.get(language, "")
     exclamations = [(f"{opener}{text[:-1]}!" if text.endswith(".") else text, label) for text, label in pairs]
-    return [pair for copy in range(times) for pair in (exclamations if exclaimed and copy % 2 else pairs)]
+    return [pair for copy in range(times) for pair in (exclamations if copy % 2 else pairs)]
 
 
 def own_lexicons(language):
