@@ -94,6 +94,8 @@ EXCLAMATIONS = Path(__file__).with_name("exclamations.tsv")
 # Questions alone, a third each complaints put as questions ("Why does the lift break down every single week?"),
 # neutral questions and praise: the sets of questions and exclamations hold 3 such complaints a language.
 QUESTIONS_THIRD = Path(__file__).with_name("questions-third.tsv")
+# A second set of questions alone, written a session later, before the training questions it judged.
+QUESTIONS_FOURTH = Path(__file__).with_name("questions-fourth.tsv")
 # The sets of one construction or kind, with the title `make evaluate` prints each under.
 CASE_SETS = (("Negated sentiment words", NEGATION), ("A modal before a comparative", MODAL),
              ("Advice with a comparative or superlative", ADVICE), ("Sentiment told by events", IMPLICIT),
@@ -103,7 +105,8 @@ CASE_SETS = (("Negated sentiment words", NEGATION), ("A modal before a comparati
              ("Questions, exclamations and texts without a final mark", QUESTIONS),
              ("Questions, exclamations and texts without a final mark, a second set", QUESTIONS_SECOND),
              ("Statements ending in an exclamation mark", EXCLAMATIONS),
-             ("Questions alone: complaints, neutral questions and praise", QUESTIONS_THIRD))
+             ("Questions alone: complaints, neutral questions and praise", QUESTIONS_THIRD),
+             ("Questions alone, a second set", QUESTIONS_FOURTH))
 # Texts without a letter: a sentiment model answers them whatever language is named.
 LETTERLESS = Path(__file__).with_name("letterless.tsv")
 # Macro-F1 on the UMSAB test split published in the XLM-T paper (fastText, XLM-R), for comparison.

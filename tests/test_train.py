@@ -578,7 +578,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 31 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 32 and "The second set (everyday-check.tsv)" in out
     assert "sentences with accents, typed without them" in out
     assert "The fifth set (everyday-fifth.tsv)" in out and "The sixth set (everyday-sixth.tsv)" in out
     assert "The seventh set (everyday-seventh.tsv)" in out and "The eighth set (everyday-eighth.tsv)" in out
@@ -605,6 +605,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
             "(questions-exclamations-second.tsv)") in out
     assert "Statements ending in an exclamation mark (exclamations.tsv)" in out
     assert "Questions alone: complaints, neutral questions and praise (questions-third.tsv)" in out
+    assert "Questions alone, a second set (questions-fourth.tsv)" in out
     with pytest.raises(SystemExit):  # no French val split in this data folder
         evaluate.main(["--models", str(tiny_models), "--data", str(corpus), "--split", "val"])
     assert "no val split for fr" in capsys.readouterr().err
@@ -638,7 +639,8 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     (evaluate.QUESTIONS, ("en", "fr", "de", "it", "es", "pt"), 24),
     (evaluate.QUESTIONS_SECOND, ("en", "fr", "de", "it", "es", "pt"), 24),
     (evaluate.EXCLAMATIONS, ("en", "fr", "de", "it", "es", "pt"), 18),
-    (evaluate.QUESTIONS_THIRD, ("en", "fr", "de", "it", "es", "pt"), 18)])
+    (evaluate.QUESTIONS_THIRD, ("en", "fr", "de", "it", "es", "pt"), 18),
+    (evaluate.QUESTIONS_FOURTH, ("en", "fr", "de", "it", "es", "pt"), 18)])
 def test_everyday_sets_are_balanced_per_language(path, languages, size):
     rows = evaluate.everyday_set(path)
     assert {code for code, _, _ in rows} == set(languages)
