@@ -9,9 +9,10 @@ from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTEENTH, EVERYDAY_
                                 EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINETEENTH,
                                 EVERYDAY_NINTH, EVERYDAY_SETS, EVERYDAY_SEVENTEENTH, EVERYDAY_SEVENTH,
                                 EVERYDAY_SIXTEENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, EXCLAMATIONS,
-                                IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL, NEGATION, QUESTIONS, QUESTIONS_SECOND,
-                                QUESTIONS_THIRD, SHORT_REVIEWS, SHORT_REVIEWS_SECOND, everyday_accuracy, everyday_set,
-                                letterless_accuracy, letterless_set, load_models, unaccented)
+                                IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL, NEGATION, QUESTIONS, QUESTIONS_FOURTH,
+                                QUESTIONS_SECOND, QUESTIONS_THIRD, SHORT_REVIEWS, SHORT_REVIEWS_SECOND,
+                                everyday_accuracy, everyday_set, letterless_accuracy, letterless_set, load_models,
+                                unaccented)
 from sentiment.model import LanguageIdentifier
 from sentiment.store import verify
 from sentiment.text import normalize
@@ -50,9 +51,11 @@ FLOORS = {
                 "pt": (83.3, 83.3)},
     QUESTIONS_SECOND: {"en": (79.2, 79.2), "fr": (75.0, 75.0), "de": (87.5, 87.5), "it": (83.3, 83.3),
                        "es": (75.0, 75.0), "pt": (66.7, 75.0)},
-    # Questions alone ("Why does the lift break down every single week?").
-    QUESTIONS_THIRD: {"en": (50.0, 50.0), "fr": (77.8, 77.8), "de": (66.7, 66.7), "it": (77.8, 77.8), "es": (55.6, 55.6),
-                      "pt": (55.6, 55.6)},
+    # Questions alone ("Why does the lift break down every single week?"), and a second such set.
+    QUESTIONS_THIRD: {"en": (50.0, 50.0), "fr": (77.8, 77.8), "de": (66.7, 66.7), "it": (77.8, 77.8),
+                      "es": (55.6, 55.6), "pt": (55.6, 55.6)},
+    QUESTIONS_FOURTH: {"en": (50.0, 50.0), "fr": (77.8, 77.8), "de": (50.0, 50.0), "it": (77.8, 77.8),
+                       "es": (61.1, 61.1), "pt": (61.1, 61.1)},
     # Statements ending in "!" ("Bins are collected on Tuesday this week!").
     EXCLAMATIONS: {"en": (77.8, 77.8), "fr": (77.8, 77.8), "de": (83.3, 83.3), "it": (100.0, 100.0),
                    "es": (83.3, 83.3), "pt": (88.9, 83.3)},
