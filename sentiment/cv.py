@@ -64,7 +64,7 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, fir
     fresh folds, on which a change chosen on the first ones is confirmed."""
     pairs = recipes.umsab_pairs(data_dir, language)
     tokens = [normalize(text) for text, _ in pairs]
-    plain = recipes.plain_pairs(language) if chosen["plain"] else []
+    plain = recipes.plain_pairs(language, chosen["plain_questions"]) if chosen["plain"] else []
     # Whether the service scores each tweet as a plain sentence: it reads as one, and the recipe has a temperature
     # for them.
     read_plain = [bool(plain) and looks_plain(text, chosen["plain_lower_case"]) for text, _ in pairs]
@@ -82,8 +82,8 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, fir
                 test = [i for i, f in enumerate(assignment) if f == fold]
                 plain_test = [i for i, f in enumerate(plain_assignment) if f == fold]
                 train_pairs = [pair for pair, f in zip(pairs, assignment) if f != fold] + extra
-                train_pairs += recipes.plain_copies(language, [pair for pair, f in zip(plain, plain_assignment)
-                                                               if f != fold], chosen["plain"], chosen["plain_exclaimed"])
+                plain_train = [pair for pair, f in zip(plain, plain_assignment) if f != fold]
+                train_pairs += recipes.plain_copies(language, plain_train, chosen["plain"], chosen["plain_exclaimed"])
                 texts = [tokens[i] for i in test] + [plain_tokens[i] for i in plain_test]
                 jobs.append((train_pairs, texts, [t for t, _, _ in everyday], chosen, lexicon))
                 held_out.append((repeat, fold, test, plain_test))
@@ -144,7 +144,7 @@ def summary(result):
 def patched(chosen, patch):
     """Return recipe `chosen` with `patch` applied: "train", "quantize", "extra" and "silver" merged (a cap of 0
     drops that folder), "lexicons", "lexicon_weight", "drop_negated", "stop_words", "emoji_lines", "plain",
-    "class_bias", "smoothing", "plain_lower_case", "lemma_forms" and "plain_exclaimed" replaced."""
+    "class_bias", "smoothing", "plain_lower_case", "lemma_forms", "plain_exclaimed" and "plain_questions" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})},
@@ -161,7 +161,8 @@ def patched(chosen, patch):
             "smoothing": patch.get("smoothing", chosen["smoothing"]),
             "plain_lower_case": patch.get("plain_lower_case", chosen["plain_lower_case"]),
             "lemma_forms": patch.get("lemma_forms", chosen["lemma_forms"]),
-            "plain_exclaimed": patch.get("plain_exclaimed", chosen["plain_exclaimed"])}
+            "plain_exclaimed": patch.get("plain_exclaimed", chosen["plain_exclaimed"]),
+            "plain_questions": patch.get("plain_questions", chosen["plain_questions"])}
 
 
 def _cell(s):
@@ -179,7 +180,8 @@ def main(argv=None):
                              '{"extra/es/tass2012-general-train": 1000}, "lexicons": [...], "lexicon_weight": 3, '
                              '"drop_negated": true, "stop_words": 50, "emoji_lines": true, "plain": 2, '
                              '"class_bias": true, "smoothing": true, "plain_lower_case": true, "lemma_forms": true, '
-                             '"plain_exclaimed": true}) or per language ({"es": {...}})')
+                             '"plain_exclaimed": true, "plain_questions": true}) or per language '
+                             '({"es": {...}})')
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--repeats", type=int, default=REPEATS)
     parser.add_argument("--first-repeat", type=int, default=0,

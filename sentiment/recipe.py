@@ -112,6 +112,12 @@ PLAIN_SENTENCES = Path(__file__).with_name("plain-sentences.tsv")
 # Spanish three times: its noisy lexicon, written three times too, pulls plain statements off neutral; its tweets,
 # 5 points over their target, did not move beyond the noise over 30 folds.
 PLAIN = {"en": 2, "fr": 2, "de": 2, "it": 2, "es": 3, "pt": 2}
+# Questions written for training, 120 a language: 60 complaints put as questions, most without a sentiment word ("Why
+# does the shower run cold after two minutes?"), 30 neutral questions and 30 praise put as questions. The plain
+# sentences hold no question, and complaints put as questions were read as neutral.
+PLAIN_QUESTIONS_FILE = Path(__file__).with_name("plain-questions.tsv")
+# Languages whose plain sentences include those questions (written as many times as the plain sentences).
+PLAIN_QUESTIONS = {"en", "fr", "de"}
 # Languages whose every second copy of the plain sentences ends in "!" rather than ".": no written neutral sentence
 # ended in "!", and in tweets "!" leans positive, so a statement typed with "!" ("The meeting has moved to Thursday!")
 # was read as a side. The unread sets' neutral sentences typed so gained 14-25 points in English and German and 6 in
@@ -140,9 +146,9 @@ PLAIN_LOWER_CASE = {"en", "fr", "de", "es", "pt"}
 def recipe(language):
     """Return the recipe of `language`: fastText settings, extra corpora, lexicon sources, weight, whether
     negated words are dropped and how many stop words, silver folders, whether it learns the emoji list as lines
-    of their own, how many times its plain sentences and whether every second time ends in "!", whether its calibration
-    has class biases and smoothing and whether it reads lower-case texts as plain, and whether its lexicon lists its
-    words' forms from a dictionary."""
+    of their own, how many times its plain sentences, whether every second time ends in "!" and whether they include
+    the training questions, whether its calibration has class biases and smoothing and whether it reads lower-case
+    texts as plain, and whether its lexicon lists its words' forms from a dictionary."""
     return {"train": {**TRAIN, **TUNED.get(language, {})}, "quantize": {**QUANTIZE, **QUANTIZE_TUNED.get(language, {})},
             "extra": EXTRA.get(language, {}), "lexicons": LEXICONS.get(language, []),
             "silver": SILVER.get(language, {}), "emoji_lines": language in EMOJI_LINES,
@@ -150,7 +156,7 @@ def recipe(language):
             "stop_words": STOP_WORDS.get(language, 0), "plain": PLAIN.get(language, 0),
             "class_bias": language in CLASS_BIAS, "smoothing": language in SMOOTHED,
             "plain_lower_case": language in PLAIN_LOWER_CASE, "lemma_forms": language in LEMMA_FORMS,
-            "plain_exclaimed": language in PLAIN_EXCLAIMED}
+            "plain_exclaimed": language in PLAIN_EXCLAIMED, "plain_questions": language in PLAIN_QUESTIONS}
 
 
 def missing_corpora(data_dir, languages, recipes=None):
@@ -236,9 +242,11 @@ def emoji_pairs():
             if polarity in labels]
 
 
-def plain_pairs(language):
-    """Return the (text, label) pairs of `language`'s plain sentences (PLAIN_SENTENCES)."""
-    return [(text, label) for code, label, text in read_rows(PLAIN_SENTENCES, 3) if code == language]
+def plain_pairs(language, questions=False):
+    """Return the (text, label) pairs of `language`'s plain sentences (PLAIN_SENTENCES), then, with `questions`, its
+    training questions (PLAIN_QUESTIONS_FILE)."""
+    paths = (PLAIN_SENTENCES, PLAIN_QUESTIONS_FILE) if questions else (PLAIN_SENTENCES,)
+    return [(text, label) for path in paths for code, label, text in read_rows(path, 3) if code == language]
 
 
 def plain_copies(language, pairs, times, exclaimed=False):

@@ -20,8 +20,8 @@ from .calibration import fit_all
 from .data import LABELS
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
-from .recipe import (PLAIN_SENTENCES, TRAINER, lexicon_and_extras, own_lexicons, plain_copies, plain_pairs, recipe,
-                     require_corpora, train, training_lines, umsab_pairs)
+from .recipe import (PLAIN_QUESTIONS_FILE, PLAIN_SENTENCES, TRAINER, lexicon_and_extras, own_lexicons, plain_copies,
+                     plain_pairs, recipe, require_corpora, train, training_lines, umsab_pairs)
 from .store import MANIFEST, sha256_of
 
 LID_FILE = "lid.176.ftz"
@@ -51,7 +51,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
         chosen["class_bias"], chosen["smoothing"])
     lexicon_path = out / f"{language}.lexicon.tsv"
     lexicon, extra = lexicon_and_extras(data_dir, language, chosen, lexicon_path)
-    pairs = umsab_pairs(data_dir, language) + extra + plain_copies(language, plain_pairs(language), chosen["plain"],
+    plain = plain_pairs(language, chosen["plain_questions"])
+    pairs = umsab_pairs(data_dir, language) + extra + plain_copies(language, plain, chosen["plain"],
                                                                    chosen["plain_exclaimed"])
     path = out / f"{language}.ftz"
     train(training_lines(pairs, lexicon), path, chosen["train"], chosen["quantize"])
@@ -60,7 +61,9 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
                                 *(f"{folder} (lexicon-labelled)" for folder in chosen["silver"]),
                                 *(["sentiment/lexicons/emoji.tsv (each entry alone)"] if chosen["emoji_lines"] else []),
                                 *([f"sentiment/{PLAIN_SENTENCES.name} (x{chosen['plain']})"]
-                                  if chosen["plain"] else [])],
+                                  if chosen["plain"] else []),
+                                *([f"sentiment/{PLAIN_QUESTIONS_FILE.name} (x{chosen['plain']})"]
+                                  if chosen["plain"] and chosen["plain_questions"] else [])],
               "train_lines": len(pairs), "cv": cv.summary(result)}
     if plain_temperature:
         fields["plain_temperature"] = round(plain_temperature, 4)

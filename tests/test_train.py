@@ -148,13 +148,15 @@ def test_emoji_lines_teach_a_model_the_emoji_list_alone(corpus, tmp_path, monkey
 
 
 def test_plain_sentences_join_the_training_lines_as_many_times_as_the_recipe_says(corpus, tmp_path, monkeypatch):
-    plain = recipe.plain_pairs("en")
+    plain = recipe.plain_pairs("en", questions=True)
+    assert len(plain) == len(recipe.plain_pairs("en")) + 120 and plain[-1][0].endswith("?")
     monkeypatch.setattr(recipe, "PLAIN", {"en": 2})
+    monkeypatch.setattr(recipe, "PLAIN_QUESTIONS", {"en"})
     entry = build(corpus, tmp_path / "models")["models"]["en"]
     lexicon = recipe.build_lexicon(corpus, "en", [LEXICON], tmp_path / "l")
     silver = len(recipe.silver_pairs(corpus, {SILVER: 1}, lexicon))
     assert entry["train_lines"] == len(tiny_lines("en")) + silver + 2 * len(plain)
-    assert entry["training_data"][-1] == "sentiment/plain-sentences.tsv (x2)"
+    assert entry["training_data"][-2:] == ["sentiment/plain-sentences.tsv (x2)", "sentiment/plain-questions.tsv (x2)"]
     # Cross-validation holds each fold's plain sentences out, and fits their temperature on the others'.
     assert entry["plain_temperature"] != entry["temperature"] and 0 <= entry["cv"]["ece_plain"] <= 100
     model = from_manifest(tmp_path / "models", "en", entry)
@@ -188,6 +190,18 @@ def test_plain_sentences_are_balanced_unique_and_none_is_in_an_evaluation_set():
         assert not {normalize(text) for text, _ in pairs} & evaluation
     plain = [text for _, _, text in read_rows(recipe.PLAIN_SENTENCES, 3)]
     assert len(set(plain)) == len(plain)
+
+
+def test_training_questions_are_questions_mostly_complaints_unique_and_none_is_in_an_evaluation_set():
+    paths = [*evaluate.EVERYDAY_SETS, *(path for _, path in evaluate.CASE_SETS)]
+    evaluation = {normalize(text) for path in paths for _, _, text in evaluate.everyday_set(path)}
+    rows = read_rows(recipe.PLAIN_QUESTIONS_FILE, 3)
+    for language in ("en", "fr", "de", "it", "es", "pt"):
+        labels = [label for code, label, _ in rows if code == language]
+        assert (labels.count("negative"), labels.count("neutral"), labels.count("positive")) == (60, 30, 30)
+    texts = [text for _, _, text in rows]
+    assert len(rows) == 720 and len(set(texts)) == len(texts) and all(text.endswith("?") for text in texts)
+    assert not {normalize(text) for text in texts} & evaluation
 
 
 def test_a_recipes_lexicon_weight_and_dropped_negations_reach_the_manifest_and_the_loaded_model(
@@ -456,7 +470,7 @@ def test_cv_candidate_patches_merge_and_drop():
     chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {"cutoff": 10, "dsub": 2}, "extra": {"a": None, "b": 10},
               "lexicons": ["x"], "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "drop_negated": False,
               "stop_words": 0, "plain": 0, "class_bias": False, "smoothing": False, "plain_lower_case": False,
-              "lemma_forms": False, "plain_exclaimed": False}
+              "lemma_forms": False, "plain_exclaimed": False, "plain_questions": False}
     patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
     assert patched["extra"] == {"a": None, "c": 100} and patched["lexicons"] == ["x"] and patched["silver"] == {}
@@ -470,6 +484,7 @@ def test_cv_candidate_patches_merge_and_drop():
     assert cv.patched(chosen, {"plain_lower_case": True})["plain_lower_case"] and not patched["plain_lower_case"]
     assert cv.patched(chosen, {"lemma_forms": True})["lemma_forms"] and not patched["lemma_forms"]
     assert cv.patched(chosen, {"plain_exclaimed": True})["plain_exclaimed"] and not patched["plain_exclaimed"]
+    assert cv.patched(chosen, {"plain_questions": True})["plain_questions"] and not patched["plain_questions"]
     assert cv.patched(chosen, {"quantize": {"cutoff": 20}})["quantize"] == {"cutoff": 20, "dsub": 2}
     assert patched["quantize"] == {"cutoff": 10, "dsub": 2}
 
