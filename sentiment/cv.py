@@ -185,7 +185,8 @@ def main(argv=None):
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--repeats", type=int, default=REPEATS)
     parser.add_argument("--first-repeat", type=int, default=0,
-                        help="the shuffle of the first repeat; the models are built on 0 and 1, so 100 gives fresh folds")
+                        help="the shuffle of the first repeat; the models are built on 0 and 1, so 100 gives fresh "
+                             "folds")
     args = parser.parse_args(argv)
     if args.folds < 2 or args.repeats < 1 or args.first_repeat < 0:
         parser.error("--folds must be at least 2, --repeats at least 1 and --first-repeat at least 0")

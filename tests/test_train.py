@@ -524,7 +524,8 @@ def test_smoothing_makes_middling_scores_surer_and_the_surest_less_so_keeping_ev
     assert smoothing > 0 and sharper < temperature
     before = [calibrate(row, temperature, bias) for row in rows]
     after = [calibrate(row, sharper, scaled, smoothing) for row in rows]
-    assert [max(range(3), key=row.__getitem__) for row in after] == [max(range(3), key=row.__getitem__) for row in before]
+    answers = [[max(range(3), key=row.__getitem__) for row in scored] for scored in (before, after)]
+    assert answers[0] == answers[1]
     assert after[0][0] > before[0][0] and after[-1][0] < before[-1][0] and sum(after[-1]) == pytest.approx(1.0)
     assert expected_calibration_error(after, truth) < expected_calibration_error(before, truth)
     loss = -sum(math.log(row[t]) for row, t in zip(after, truth)) / len(rows)
