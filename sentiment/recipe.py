@@ -116,7 +116,10 @@ PLAIN = {"en": 2, "fr": 2, "de": 2, "it": 2, "es": 3, "pt": 2}
 # does the shower run cold after two minutes?"), 30 neutral questions and 30 praise put as questions. The plain
 # sentences hold no question, and complaints put as questions were read as neutral.
 PLAIN_QUESTIONS_FILE = Path(__file__).with_name("plain-questions.tsv")
-# Languages whose plain sentences include those questions (written as many times as the plain sentences).
+# Languages whose plain sentences include those questions (written as many times as the plain sentences): an unread
+# set of questions alone gained 7-26 points in English and German (fold models), French's first set 8, their tweets
+# within about two standard errors over 30 folds. Italian's tweets lost 0.5; Spanish's and Portuguese's everyday
+# sentences lost.
 PLAIN_QUESTIONS = {"en", "fr", "de"}
 # Languages whose every second copy of the plain sentences ends in "!" rather than ".": no written neutral sentence
 # ended in "!", and in tweets "!" leans positive, so a statement typed with "!" ("The meeting has moved to Thursday!")
