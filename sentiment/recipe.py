@@ -245,11 +245,15 @@ def emoji_pairs():
             if polarity in labels]
 
 
+def plain_files(questions=False):
+    """Return the files of plain training sentences: PLAIN_SENTENCES, then, with `questions`, PLAIN_QUESTIONS_FILE."""
+    return (PLAIN_SENTENCES, PLAIN_QUESTIONS_FILE) if questions else (PLAIN_SENTENCES,)
+
+
 def plain_pairs(language, questions=False):
-    """Return the (text, label) pairs of `language`'s plain sentences (PLAIN_SENTENCES), then, with `questions`, its
-    training questions (PLAIN_QUESTIONS_FILE)."""
-    paths = (PLAIN_SENTENCES, PLAIN_QUESTIONS_FILE) if questions else (PLAIN_SENTENCES,)
-    return [(text, label) for path in paths for code, label, text in read_rows(path, 3) if code == language]
+    """Return the (text, label) pairs of `language`'s plain sentences, in the files of plain_files(`questions`)."""
+    return [(text, label) for path in plain_files(questions) for code, label, text in read_rows(path, 3)
+            if code == language]
 
 
 def plain_copies(language, pairs, times, exclaimed=False):

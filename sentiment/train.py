@@ -20,8 +20,8 @@ from .calibration import fit_all
 from .data import LABELS
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
-from .recipe import (PLAIN_QUESTIONS_FILE, PLAIN_SENTENCES, TRAINER, lexicon_and_extras, own_lexicons, plain_copies,
-                     plain_pairs, recipe, require_corpora, train, training_lines, umsab_pairs)
+from .recipe import (TRAINER, lexicon_and_extras, own_lexicons, plain_copies, plain_files, plain_pairs, recipe,
+                     require_corpora, train, training_lines, umsab_pairs)
 from .store import MANIFEST, sha256_of
 
 LID_FILE = "lid.176.ftz"
@@ -60,10 +60,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
               "training_data": [f"umsab/{UMSAB_FOLDERS[language]} (train+val)", *chosen["extra"],
                                 *(f"{folder} (lexicon-labelled)" for folder in chosen["silver"]),
                                 *(["sentiment/lexicons/emoji.tsv (each entry alone)"] if chosen["emoji_lines"] else []),
-                                *([f"sentiment/{PLAIN_SENTENCES.name} (x{chosen['plain']})"]
-                                  if chosen["plain"] else []),
-                                *([f"sentiment/{PLAIN_QUESTIONS_FILE.name} (x{chosen['plain']})"]
-                                  if chosen["plain"] and chosen["plain_questions"] else [])],
+                                *(f"sentiment/{path.name} (x{chosen['plain']})"
+                                  for path in plain_files(chosen["plain_questions"]) if chosen["plain"])],
               "train_lines": len(pairs), "cv": cv.summary(result)}
     if plain_temperature:
         fields["plain_temperature"] = round(plain_temperature, 4)

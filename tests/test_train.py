@@ -179,10 +179,14 @@ def test_every_second_copy_of_the_plain_sentences_ends_in_an_exclamation_mark_wh
                                                                       *spanish]
 
 
-def test_plain_sentences_are_balanced_unique_and_none_is_in_an_evaluation_set():
+def _evaluation_texts():
+    """Every normalised text of the everyday sets and the sets of one kind."""
     paths = [*evaluate.EVERYDAY_SETS, *(path for _, path in evaluate.CASE_SETS)]
-    evaluation = [text for path in paths for _, _, text in evaluate.everyday_set(path)]
-    evaluation = {normalize(text) for text in evaluation}
+    return {normalize(text) for path in paths for _, _, text in evaluate.everyday_set(path)}
+
+
+def test_plain_sentences_are_balanced_unique_and_none_is_in_an_evaluation_set():
+    evaluation = _evaluation_texts()
     for language in ("en", "fr", "de", "it", "es", "pt"):
         pairs = recipe.plain_pairs(language)
         labels = [label for _, label in pairs]
@@ -193,8 +197,7 @@ def test_plain_sentences_are_balanced_unique_and_none_is_in_an_evaluation_set():
 
 
 def test_training_questions_are_questions_mostly_complaints_unique_and_none_is_in_an_evaluation_set():
-    paths = [*evaluate.EVERYDAY_SETS, *(path for _, path in evaluate.CASE_SETS)]
-    evaluation = {normalize(text) for path in paths for _, _, text in evaluate.everyday_set(path)}
+    evaluation = _evaluation_texts()
     rows = read_rows(recipe.PLAIN_QUESTIONS_FILE, 3)
     for language in ("en", "fr", "de", "it", "es", "pt"):
         labels = [label for code, label, _ in rows if code == language]
