@@ -1,6 +1,7 @@
 """The training recipe of each language's model, and training itself: data, lexicon, fastText settings."""
 
 import ctypes
+import functools
 import hashlib
 import os
 import random
@@ -273,9 +274,12 @@ def own_lexicons(language):
     return [path for path in paths if path.exists()]
 
 
+# Cached: `make models` builds a language's lexicon twice (for the calibration folds, then for the model), and the
+# inversion takes seconds.
+@functools.cache
 def lemma_forms(language):
     """Return simplemma's dictionary of `language` inverted: each lemma, as the lexicon spells it, to its other forms
-    (letters only)."""
+    (letters only); read-only, shared between callers."""
     forms = {}
     for form, lemma in DefaultDictionaryFactory().get_dictionary(language).items():
         form, lemma = fold(form.lower(), language), fold(lemma.lower(), language)
