@@ -261,6 +261,8 @@ class Service:
         results, errors = [], []
         for index, (text, hint) in enumerate(records):
             try:
+                if text is formats.NOT_A_RECORD:
+                    raise ApiError(400, "invalid_request", 'the line is not a JSON object with a "text" string')
                 results.append({"Index": index, **self.classify(text, _resolved(hint, self.languages))})
             except ApiError as error:
                 errors.append({"Index": index, "ErrorCode": error.code.upper(), "ErrorMessage": error.message})

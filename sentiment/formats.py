@@ -22,9 +22,13 @@ def read_csv(data):
     return [",".join(row) for row in rows if row]
 
 
+# The text of a JSON line that is not an object with "text" or "source": its record fails on its own.
+NOT_A_RECORD = object()
+
+
 def read_jsonlines(data, loads):
     """Return (text, language hint) of each line of a JSON-lines body: {"text": ...} or {"source": ...}, with an
-    optional "language"; a line that is not such an object gives (None, None), which fails on its own."""
+    optional "language"; a line that is not such an object gives (NOT_A_RECORD, None)."""
     records = []
     for line in data.decode("utf-8").splitlines():
         if not line.strip():
@@ -33,8 +37,8 @@ def read_jsonlines(data, loads):
             record = loads(line)
         except (ValueError, RecursionError):
             record = None
-        if not isinstance(record, dict):
-            records.append((None, None))
+        if not isinstance(record, dict) or ("text" not in record and "source" not in record):
+            records.append((NOT_A_RECORD, None))
             continue
         records.append((record.get("text", record.get("source")), record.get("language")))
     return records

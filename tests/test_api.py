@@ -176,16 +176,20 @@ def test_csv_and_jsonlines_records_answer_in_the_type_accept_asks_for(client):
     rows = [row.split(",") for row in as_csv.get_data(as_text=True).splitlines()]
     assert [(row[0], row[5]) for row in rows] == [("POSITIVE", "en"), ("NEGATIVE", "fr")]
     assert all(abs(sum(map(float, row[1:5])) - 1) < 1e-6 for row in rows)
-    jsonl = '{"source": "I love it"}\n{"text": "awful", "language": "English"}\nnot json\n{"text": ""}\n'
+    jsonl = ('{"source": "I love it"}\n{"text": "awful", "language": "English"}\nnot json\n{"text": ""}\n'
+             '{"txt": "typo"}\n{"text": 5}\n')
     reply = client.post("/invocations?language=en", data=jsonl, content_type="application/jsonlines",
                         headers={"Accept": "application/json"})
     body = reply.get_json()
     assert [(r["Index"], r["Sentiment"], r["LanguageDetected"]) for r in body["ResultList"]] == [
         (0, "POSITIVE", False), (1, "NEGATIVE", False)]
-    assert [(e["Index"], e["ErrorCode"]) for e in body["ErrorList"]] == [(2, "INVALID_REQUEST"), (3, "EMPTY_TEXT")]
+    assert [(e["Index"], e["ErrorCode"], e["ErrorMessage"]) for e in body["ErrorList"]] == [
+        (2, "INVALID_REQUEST", 'the line is not a JSON object with a "text" string'), (3, "EMPTY_TEXT", "text is empty"),
+        (4, "INVALID_REQUEST", 'the line is not a JSON object with a "text" string'),
+        (5, "INVALID_REQUEST", "text must be a string")]
     as_lines = client.post("/invocations", data=jsonl, content_type="application/jsonlines").get_data(as_text=True)
     assert [json.loads(line).get("ErrorCode") for line in as_lines.splitlines()] == [
-        None, None, "INVALID_REQUEST", "EMPTY_TEXT"]
+        None, None, "INVALID_REQUEST", "EMPTY_TEXT", "INVALID_REQUEST", "INVALID_REQUEST"]
     one = client.post("/invocations", json={"text": "good", "language": "en"}, headers={"Accept": "text/csv"})
     assert one.mimetype == "text/csv" and one.get_data(as_text=True).startswith("POSITIVE,")
 
