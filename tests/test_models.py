@@ -28,7 +28,7 @@ FLOORS = {
     NEGATION: {"en": (100.0, 100.0), "fr": (85.7, 85.7), "de": (100.0, 100.0), "it": (100.0, 100.0),
                "es": (78.6, 78.6), "pt": (85.7, 78.6)},
     # A modal before a comparative ("could have been better", "couldn't be better").
-    MODAL: {"en": (100.0, 100.0), "fr": (100.0, 100.0), "de": (100.0, 100.0), "it": (100.0, 100.0), "es": (66.7, 66.7),
+    MODAL: {"en": (100.0, 100.0), "fr": (88.9, 88.9), "de": (100.0, 100.0), "it": (100.0, 100.0), "es": (66.7, 66.7),
             "pt": (66.7, 66.7)},
     # Advice put with a comparative or superlative ("It's best to book early.").
     ADVICE: {"en": (100.0, 100.0), "fr": (100.0, 100.0), "de": (44.4, 44.4), "it": (100.0, 100.0), "es": (66.7, 66.7),
@@ -39,7 +39,7 @@ FLOORS = {
                "pt": (83.3, 83.3)},
     IMPLICIT_SECOND: {"en": (66.7, 66.7), "fr": (83.3, 83.3), "de": (75.0, 75.0), "it": (75.0, 75.0),
                       "es": (66.7, 66.7), "pt": (83.3, 83.3)},
-    IMPLICIT_THIRD: {"en": (58.3, 58.3), "fr": (83.3, 83.3), "de": (66.7, 66.7), "it": (91.7, 91.7),
+    IMPLICIT_THIRD: {"en": (58.3, 58.3), "fr": (75.0, 75.0), "de": (66.7, 66.7), "it": (91.7, 91.7),
                      "es": (75.0, 75.0), "pt": (75.0, 75.0)},
     # Short reviews as people type them under a product ("Broke on day two.").
     SHORT_REVIEWS: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (75.0, 75.0), "it": (75.0, 75.0), "es": (66.7, 66.7),
@@ -49,10 +49,10 @@ FLOORS = {
     # Questions, exclamations and texts without a final mark ("Do you deliver on Saturdays?"), and a second such set.
     QUESTIONS: {"en": (91.7, 91.7), "fr": (83.3, 83.3), "de": (79.2, 79.2), "it": (75.0, 75.0), "es": (75.0, 75.0),
                 "pt": (83.3, 83.3)},
-    QUESTIONS_SECOND: {"en": (83.3, 83.3), "fr": (83.3, 83.3), "de": (87.5, 87.5), "it": (83.3, 83.3),
+    QUESTIONS_SECOND: {"en": (83.3, 83.3), "fr": (87.5, 87.5), "de": (87.5, 87.5), "it": (83.3, 83.3),
                        "es": (75.0, 75.0), "pt": (66.7, 75.0)},
     # Questions alone ("Why does the lift break down every single week?"), and a second such set.
-    QUESTIONS_THIRD: {"en": (72.2, 72.2), "fr": (83.3, 83.3), "de": (72.2, 72.2), "it": (77.8, 77.8),
+    QUESTIONS_THIRD: {"en": (72.2, 72.2), "fr": (77.8, 77.8), "de": (72.2, 72.2), "it": (77.8, 77.8),
                       "es": (55.6, 55.6), "pt": (55.6, 55.6)},
     QUESTIONS_FOURTH: {"en": (61.1, 61.1), "fr": (77.8, 77.8), "de": (72.2, 72.2), "it": (77.8, 77.8),
                        "es": (61.1, 61.1), "pt": (61.1, 61.1)},
@@ -71,13 +71,13 @@ FLOORS = {
                      "es": (95.8, 95.8), "pt": (87.5, 87.5)},
     EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (83.3, 83.3), "it": (95.8, 95.8),
                        "es": (100.0, 100.0), "pt": (91.7, 91.7)},
-    EVERYDAY_EIGHTH: {"en": (91.7, 91.7), "fr": (91.7, 91.7), "de": (100.0, 100.0), "it": (87.5, 87.5),
+    EVERYDAY_EIGHTH: {"en": (91.7, 91.7), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (87.5, 87.5),
                       "es": (91.7, 91.7), "pt": (87.5, 87.5)},
-    EVERYDAY_NINTH: {"en": (87.5, 87.5), "fr": (83.3, 83.3), "de": (95.8, 95.8), "it": (91.7, 91.7),
+    EVERYDAY_NINTH: {"en": (87.5, 87.5), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (91.7, 91.7),
                      "es": (87.5, 87.5), "pt": (91.7, 91.7)},
     EVERYDAY_TENTH: {"en": (83.3, 83.3), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (100.0, 100.0),
                      "es": (95.8, 95.8), "pt": (91.7, 91.7)},
-    EVERYDAY_ELEVENTH: {"en": (95.8, 95.8), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (91.7, 91.7),
+    EVERYDAY_ELEVENTH: {"en": (95.8, 95.8), "fr": (100.0, 100.0), "de": (91.7, 91.7), "it": (91.7, 91.7),
                         "es": (87.5, 87.5), "pt": (83.3, 83.3)},
     EVERYDAY_TWELFTH: {"en": (87.5, 87.5), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (95.8, 95.8),
                        "es": (91.7, 91.7), "pt": (87.5, 87.5)},
@@ -85,11 +85,11 @@ FLOORS = {
                           "es": (91.7, 91.7), "pt": (87.5, 87.5)},
     EVERYDAY_FOURTEENTH: {"en": (95.8, 95.8), "fr": (83.3, 83.3), "de": (91.7, 91.7), "it": (87.5, 87.5),
                           "es": (83.3, 83.3), "pt": (75.0, 75.0)},
-    EVERYDAY_FIFTEENTH: {"en": (100.0, 100.0), "fr": (91.7, 91.7), "de": (100.0, 100.0), "it": (100.0, 100.0),
+    EVERYDAY_FIFTEENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (100.0, 100.0),
                          "es": (95.8, 95.8), "pt": (87.5, 87.5)},
-    EVERYDAY_SIXTEENTH: {"en": (91.7, 91.7), "fr": (79.2, 79.2), "de": (100.0, 100.0), "it": (87.5, 87.5),
+    EVERYDAY_SIXTEENTH: {"en": (91.7, 91.7), "fr": (83.3, 83.3), "de": (100.0, 100.0), "it": (87.5, 87.5),
                          "es": (83.3, 83.3), "pt": (91.7, 91.7)},
-    EVERYDAY_SEVENTEENTH: {"en": (87.5, 87.5), "fr": (91.7, 91.7), "de": (91.7, 91.7), "it": (95.8, 95.8),
+    EVERYDAY_SEVENTEENTH: {"en": (87.5, 87.5), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (95.8, 95.8),
                            "es": (91.7, 91.7), "pt": (95.8, 95.8)},
     EVERYDAY_EIGHTEENTH: {"en": (91.7, 91.7), "fr": (100.0, 100.0), "de": (83.3, 83.3), "it": (87.5, 87.5),
                           "es": (87.5, 87.5), "pt": (95.8, 95.8)},
@@ -97,9 +97,9 @@ FLOORS = {
                           "es": (95.8, 95.8), "pt": (87.5, 87.5)},
 }
 # The same, on the nineteen sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
-UNACCENTED_FLOOR = {"fr": (88.4, 88.1), "de": (91.7, 91.7), "es": (90.6, 90.6)}
+UNACCENTED_FLOOR = {"fr": (91.2, 91.0), "de": (91.7, 91.7), "es": (90.6, 90.6)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
-LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 100.0, "it": 100.0, "es": 94.4, "pt": 100.0, "ar": 88.9,
+LETTERLESS_FLOOR = {"en": 100.0, "fr": 94.4, "de": 100.0, "it": 100.0, "es": 94.4, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
 
 
