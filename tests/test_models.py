@@ -40,7 +40,7 @@ FLOORS = {
     IMPLICIT_SECOND: {"en": (66.7, 66.7), "fr": (83.3, 83.3), "de": (75.0, 75.0), "it": (75.0, 75.0),
                       "es": (66.7, 66.7), "pt": (83.3, 83.3)},
     IMPLICIT_THIRD: {"en": (58.3, 58.3), "fr": (75.0, 75.0), "de": (66.7, 66.7), "it": (91.7, 91.7),
-                     "es": (75.0, 75.0), "pt": (75.0, 75.0)},
+                     "es": (75.0, 75.0), "pt": (66.7, 66.7)},
     # Short reviews as people type them under a product ("Broke on day two.").
     SHORT_REVIEWS: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (75.0, 75.0), "it": (75.0, 75.0), "es": (66.7, 66.7),
                     "pt": (83.3, 75.0)},
@@ -53,7 +53,7 @@ FLOORS = {
                        "es": (75.0, 75.0), "pt": (66.7, 75.0)},
     # Questions alone ("Why does the lift break down every single week?"), and a second such set.
     QUESTIONS_THIRD: {"en": (72.2, 72.2), "fr": (77.8, 77.8), "de": (72.2, 72.2), "it": (77.8, 77.8),
-                      "es": (55.6, 55.6), "pt": (55.6, 55.6)},
+                      "es": (55.6, 55.6), "pt": (61.1, 61.1)},
     QUESTIONS_FOURTH: {"en": (61.1, 61.1), "fr": (77.8, 77.8), "de": (72.2, 72.2), "it": (77.8, 77.8),
                        "es": (61.1, 61.1), "pt": (61.1, 61.1)},
     # Statements ending in "!" ("Bins are collected on Tuesday this week!").
@@ -68,17 +68,17 @@ FLOORS = {
     # modals and the spellings without accents, the seventeenth, written at the start of a later session, and the
     # eighteenth, at the start of the session after, and the nineteenth, after that session's changes.
     EVERYDAY_FIFTH: {"en": (95.8, 95.8), "fr": (91.7, 91.7), "de": (95.8, 95.8), "it": (95.8, 95.8),
-                     "es": (95.8, 95.8), "pt": (87.5, 87.5)},
+                     "es": (95.8, 95.8), "pt": (95.8, 95.8)},
     EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (83.3, 83.3), "it": (95.8, 95.8),
                        "es": (100.0, 100.0), "pt": (91.7, 91.7)},
     EVERYDAY_EIGHTH: {"en": (91.7, 91.7), "fr": (95.8, 95.8), "de": (100.0, 100.0), "it": (87.5, 87.5),
-                      "es": (91.7, 91.7), "pt": (87.5, 87.5)},
+                      "es": (91.7, 91.7), "pt": (91.7, 91.7)},
     EVERYDAY_NINTH: {"en": (87.5, 87.5), "fr": (95.8, 95.8), "de": (95.8, 95.8), "it": (91.7, 91.7),
-                     "es": (87.5, 87.5), "pt": (91.7, 91.7)},
+                     "es": (87.5, 87.5), "pt": (95.8, 95.8)},
     EVERYDAY_TENTH: {"en": (83.3, 83.3), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (100.0, 100.0),
                      "es": (95.8, 95.8), "pt": (91.7, 91.7)},
     EVERYDAY_ELEVENTH: {"en": (95.8, 95.8), "fr": (100.0, 100.0), "de": (91.7, 91.7), "it": (91.7, 91.7),
-                        "es": (87.5, 87.5), "pt": (83.3, 83.3)},
+                        "es": (87.5, 87.5), "pt": (87.5, 87.5)},
     EVERYDAY_TWELFTH: {"en": (87.5, 87.5), "fr": (95.8, 95.8), "de": (91.7, 91.7), "it": (95.8, 95.8),
                        "es": (91.7, 91.7), "pt": (87.5, 87.5)},
     EVERYDAY_THIRTEENTH: {"en": (95.8, 95.8), "fr": (79.2, 79.2), "de": (95.8, 95.8), "it": (91.7, 91.7),
