@@ -15,10 +15,8 @@ from flask import Flask, current_app, redirect, render_template, request
 from flask.sessions import NullSession, SessionInterface
 from werkzeug.exceptions import HTTPException
 
-from sentiment import canary, formats, languages, sigv4
-from sentiment.model import LID, load
-from sentiment.store import Store
-from sentiment.text import normalize
+from sentiment import comprehend, formats, languages, sigv4
+from sentiment.service import ApiError, Service
 
 ROOT = Path(__file__).resolve().parent
 
@@ -44,9 +42,6 @@ SIGV4_CREDENTIALS = os.environ.get("SIGV4_CREDENTIALS", "")
 HTTPS_REDIRECT = os.environ.get("HTTPS_REDIRECT", "false").lower() == "true"
 
 DRAIN_LIMIT = 16 * 1024 * 1024  # bytes of a refused body read and dropped at most
-COMPREHEND_TARGET = "Comprehend_20171127."
-COMPREHEND_JSON = "application/x-amz-json-1.1"
-COMPREHEND_BATCH_LIMIT = 25  # documents per BatchDetectSentiment, as Comprehend
 # The welcome page's examples to click, one per language, shown for the languages served.
 EXAMPLES = [("en", "I love this film, it is wonderful"), ("fr", "Je déteste les lundis"),
             ("de", "Das Essen war kalt und viel zu teuer."), ("es", "El tren sale a las ocho."),
@@ -54,29 +49,9 @@ EXAMPLES = [("en", "I love this film, it is wonderful"), ("fr", "Je déteste les
 # A client's X-Request-Id is kept only when short and plain: it is echoed in a header and written to the log.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 REQUEST_ID_KEY = "sentiment.request_id"  # where the WSGI environ carries it
-LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 REQUEST_KEYS = frozenset(("text", "texts", "language"))  # what an /invocations JSON object may hold
-# Our error codes as the exceptions Comprehend raises; any other is an InvalidRequestException.
-COMPREHEND_ERRORS = {
-    "text_too_long": "TextSizeLimitExceededException",
-    "unsupported_language": "UnsupportedLanguageException",
-    "batch_too_large": "BatchSizeLimitExceededException",
-    "unauthorized": "UnrecognizedClientException",
-    "invalid_signature": "InvalidSignatureException",
-    "model_unavailable": "InternalServerException",
-}
 
 log = logging.getLogger("sentiment")
-
-
-class ApiError(Exception):
-    """An error answered as `{"error": {"code", "message"}}` with its HTTP status."""
-
-    def __init__(self, status, code, message):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 class JsonFormatter(logging.Formatter):
@@ -166,109 +141,6 @@ def configure_logging(level):
     root.setLevel(level)
 
 
-class Service:
-    """The loaded models and what went wrong loading the others."""
-
-    def __init__(self, config):
-        store = Store(config["MODEL_SOURCE"], config["MODEL_CACHE_DIR"], timeout=config["DOWNLOAD_TIMEOUT"],
-                      retries=config["DOWNLOAD_RETRIES"], backoff=config["DOWNLOAD_BACKOFF"],
-                      deadline=config["DOWNLOAD_DEADLINE"], manifest_sha256=config["MODEL_MANIFEST_SHA256"])
-        self.languages = [code.strip().lower() for code in config["LANGUAGES"].split(",") if code.strip()]
-        # Answers write the code unescaped (formats._fields), so it must be a plain ISO 639 code.
-        for code in self.languages:
-            if not LANGUAGE_CODE.fullmatch(code):
-                raise ValueError(f"LANGUAGES: {code!r} is not an ISO 639 code such as en; refusing to start")
-        self.max_text_bytes = config["MAX_TEXT_BYTES"]
-        self.max_batch_size = config["MAX_BATCH_SIZE"]
-        manifest, paths, self.errors = store.sync([*self.languages, LID])
-        # Proven in child processes first: a model that crashes, hangs or eats memory never reaches a worker.
-        self.errors.update(canary.prove(store.cache_dir, {name: manifest["models"][name] for name in paths}))
-        self.models, self.versions = {}, {}
-        for name, path in paths.items():
-            if name in self.errors:
-                continue
-            try:
-                self.models[name] = load(path.parent, name, manifest["models"][name])
-            except ValueError as error:
-                self.errors[name] = f"{path.name} does not load: {error}"
-                continue
-            entry = manifest["models"][name]
-            self.versions[name] = {"version": entry.get("version"), "sha256": entry["sha256"]}
-        for name, error in self.errors.items():
-            log.error("model not loaded", extra={"model": name, "reason": error})
-
-    @property
-    def ready(self):
-        """True when every configured model is loaded."""
-        return not self.errors
-
-    def model(self, language):
-        """Return the sentiment model of `language`, or raise the ApiError that says why there is none."""
-        if language not in self.languages:
-            raise ApiError(400, "unsupported_language",
-                           f"language {language!r} is not supported; supported: {', '.join(self.languages)}")
-        if language not in self.models:
-            raise ApiError(503, "model_unavailable", f"the {language} model is not loaded: {self.errors[language]}")
-        return self.models[language]
-
-    def tokens(self, text):
-        """Return the normalised tokens of `text`, or raise the ApiError that says what is wrong with it."""
-        if not isinstance(text, str):
-            raise ApiError(400, "invalid_request", "text must be a string")
-        try:
-            size = len(text) if text.isascii() else len(text.encode("utf-8"))
-        except UnicodeEncodeError:
-            raise ApiError(400, "invalid_text", "text is not valid Unicode (lone surrogate)") from None
-        if size > self.max_text_bytes:
-            raise ApiError(400, "text_too_long",
-                           f"text is {size} UTF-8 bytes; the limit is {self.max_text_bytes}")
-        tokens = normalize(text)
-        if not tokens:
-            raise ApiError(400, "empty_text", "text is empty")
-        return tokens
-
-    def detector(self):
-        """Return the language identifier, or raise the ApiError that says it is not loaded."""
-        if LID not in self.models:
-            raise ApiError(503, "model_unavailable", "language detection is not loaded; name the language")
-        return self.models[LID]
-
-    def classify(self, text, language):
-        """Return the Comprehend-shaped result of one text, with whether its language was detected;
-        `language` None means detect it."""
-        tokens = self.tokens(text)
-        detected = language is None
-        if detected:
-            language = self.detector().detect(tokens, default=self.languages[0], served=self.languages)
-        model = self.model(language)
-        top, scores = model.classify(tokens, model.reads_plain(text))
-        return {"Sentiment": top, "SentimentScore": scores, "LanguageCode": language,
-                "LanguageDetected": detected}
-
-    def classify_batch(self, texts, language):
-        """Return the Comprehend BatchDetectSentiment result of `texts`; one bad text does not fail the others."""
-        if not isinstance(texts, list) or not texts:
-            raise ApiError(400, "invalid_request", "texts must be a non-empty list of strings")
-        if language is not None:
-            self.model(language)
-        return self.classify_records([(text, language) for text in texts])
-
-    def classify_records(self, records):
-        """Return the BatchDetectSentiment result of (text, language hint) `records` (a hint as requests name
-        languages: a code, a name, or None to detect); each bad record is its own ErrorList entry."""
-        if len(records) > self.max_batch_size:
-            raise ApiError(400, "batch_too_large", f"{len(records)} texts; the limit is {self.max_batch_size}")
-        results, errors = [], []
-        for index, (text, hint) in enumerate(records):
-            try:
-                if text is formats.NOT_A_RECORD:
-                    raise ApiError(400, "invalid_request", 'the line is not a JSON object with a "text" string')
-                results.append({"Index": index, **self.classify(text, _resolved(hint, self.languages))})
-            except ApiError as error:
-                errors.append({"Index": index, "ErrorCode": error.code.upper(), "ErrorMessage": error.message})
-        return {"ResultList": results, "ErrorList": errors}
-
-
 def _unique_keys(pairs):
     """Build a JSON object, refusing duplicate keys: two parsers could read `{"text": 1, "text": 2}` apart."""
     body = dict(pairs)
@@ -307,17 +179,6 @@ def _unknown_keys(body):
     named = ", ".join(json.dumps(key[:40], ensure_ascii=False) for key in unknown[:5])
     more = ", ..." if len(unknown) > 5 else ""
     return f"unknown key{'s' if len(unknown) > 1 else ''} {named}{more}: this route reads text or texts, and language"
-
-
-def _resolved(hint, supported):
-    """Return the ISO code a language `hint` names, or None to detect it; raise the ApiError that says why not."""
-    if hint is not None and not isinstance(hint, str):
-        raise ApiError(400, "invalid_request", "language must be a string such as \"en\", \"French\" or \"auto\"")
-    try:
-        return languages.resolve(hint)
-    except ValueError as error:
-        raise ApiError(400, "unsupported_language", f"{error}; supported: {', '.join(supported)} (codes or "
-                       "names such as \"French\"), or \"auto\" to detect it") from None
 
 
 def _accepted(req, default):
@@ -360,43 +221,6 @@ def _presented_key(req):
     """Return the API key of request `req`: `Authorization: Bearer KEY` or `X-Api-Key: KEY`."""
     scheme, _, credentials = req.headers.get("Authorization", "").partition(" ")
     return credentials.strip() if scheme.lower() == "bearer" else req.headers.get("X-Api-Key")
-
-
-def _comprehend(service, operation, body):
-    """Answer one Amazon Comprehend operation with its exact response members."""
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_request", "the body must be a JSON object")
-    if operation == "DetectDominantLanguage":
-        ranked = service.detector().languages(service.tokens(body.get("Text")), k=3)
-        return {"Languages": [{"LanguageCode": code, "Score": score} for code, score in ranked]}
-    language = body.get("LanguageCode")
-    if not isinstance(language, str):
-        raise ApiError(400, "invalid_request", "LanguageCode is required")
-    try:
-        code = languages.resolve(language)
-    except ValueError:
-        code = None
-    if code is None:
-        raise ApiError(400, "unsupported_language", f"language {language!r} is not supported; supported: "
-                       f"{', '.join(service.languages)}")
-    if operation == "DetectSentiment":
-        result = service.classify(body.get("Text"), code)
-        del result["LanguageCode"], result["LanguageDetected"]
-        return result
-    if operation == "BatchDetectSentiment":
-        texts = body.get("TextList")
-        if isinstance(texts, list) and len(texts) > COMPREHEND_BATCH_LIMIT:
-            raise ApiError(400, "batch_too_large",
-                           f"TextList has {len(texts)} documents; the limit is {COMPREHEND_BATCH_LIMIT}")
-        # Comprehend refuses the whole batch when one document is too long.
-        for text in texts if isinstance(texts, list) else ():
-            if isinstance(text, str) and len(text.encode("utf-8", "replace")) > service.max_text_bytes:
-                raise ApiError(400, "text_too_long", f"a document is over {service.max_text_bytes} UTF-8 bytes")
-        result = service.classify_batch(texts, code)
-        for item in result["ResultList"]:
-            del item["LanguageCode"], item["LanguageDetected"]
-        return result
-    raise ApiError(400, "invalid_request", f"unsupported operation {operation!r}")
 
 
 def _verify_signature(req, credentials):
@@ -523,7 +347,7 @@ def create_app(config=None):
         return _json(body, 200 if service.ready else 503)
 
     @app.post("/")
-    def comprehend():
+    def comprehend_api():
         """Amazon Comprehend's AWS JSON 1.1 protocol, so that boto3's Comprehend client works unchanged."""
         req = request._get_current_object()  # the object, not the proxy, as in invocations below
         target = req.headers.get("X-Amz-Target", "")
@@ -533,18 +357,18 @@ def create_app(config=None):
             elif api_keys:
                 raise ApiError(403, "unauthorized", "this endpoint verifies AWS signatures only: API_KEYS are for "
                                "/invocations, and SIGV4_CREDENTIALS is not set")
-            if not target.startswith(COMPREHEND_TARGET):
+            if not target.startswith(comprehend.TARGET):
                 raise ApiError(400, "invalid_request", "POST / takes Comprehend requests (X-Amz-Target: "
-                               f"{COMPREHEND_TARGET}<Operation>); send JSON to /invocations")
+                               f"{comprehend.TARGET}<Operation>); send JSON to /invocations")
             try:
                 body = _loads(req.get_data(cache=False))
             except (ValueError, RecursionError):
                 raise ApiError(400, "invalid_request", "the body is not valid JSON") from None
-            status, answer = 200, _comprehend(service, target[len(COMPREHEND_TARGET) :], body)
+            status, answer = 200, comprehend.answer(service, target[len(comprehend.TARGET) :], body)
         except ApiError as error:
-            kind = COMPREHEND_ERRORS.get(error.code, "InvalidRequestException")
-            status, answer = (500 if error.status >= 500 else error.status), {"__type": kind, "Message": error.message}
-        return app.response_class(json.dumps(answer, ensure_ascii=False), status=status, mimetype=COMPREHEND_JSON)
+            status, answer = comprehend.error(error)
+        return app.response_class(json.dumps(answer, ensure_ascii=False), status=status,
+                                  mimetype=comprehend.CONTENT_TYPE)
 
     @app.post("/invocations")
     def invocations():
@@ -571,7 +395,7 @@ def create_app(config=None):
             body = _parse_body(req)
             if not REQUEST_KEYS.issuperset(body):
                 raise ApiError(400, "invalid_request", _unknown_keys(body))
-            language = _resolved(body.get("language"), service.languages)
+            language = service.resolve(body.get("language"))
             if "texts" in body:
                 if "text" in body:
                     raise ApiError(400, "invalid_request", "send either text or texts, not both")
