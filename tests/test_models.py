@@ -8,11 +8,11 @@ from conftest import ROOT
 from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTEENTH, EVERYDAY_EIGHTH, EVERYDAY_ELEVENTH,
                                 EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINETEENTH,
                                 EVERYDAY_NINTH, EVERYDAY_SETS, EVERYDAY_SEVENTEENTH, EVERYDAY_SEVENTH,
-                                EVERYDAY_SIXTEENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH, EXCLAMATIONS,
-                                IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL, NEGATION, QUESTIONS, QUESTIONS_FOURTH,
-                                QUESTIONS_SECOND, QUESTIONS_THIRD, SHORT_REVIEWS, SHORT_REVIEWS_SECOND,
-                                everyday_accuracy, everyday_set, letterless_accuracy, letterless_set, load_models,
-                                unaccented)
+                                EVERYDAY_SIXTEENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH,
+                                EVERYDAY_TWENTIETH, EXCLAMATIONS, IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL,
+                                NEGATION, QUESTIONS, QUESTIONS_FOURTH, QUESTIONS_SECOND, QUESTIONS_THIRD, SHORT_REVIEWS,
+                                SHORT_REVIEWS_SECOND, everyday_accuracy, everyday_set, letterless_accuracy,
+                                letterless_set, load_models, unaccented)
 from sentiment.model import LanguageIdentifier
 from sentiment.store import verify
 from sentiment.text import normalize
@@ -66,7 +66,8 @@ FLOORS = {
     # fourteenth, written after French's DEFT 2015 tweets and German's SB-10k at 400 a class were adopted, the
     # fifteenth, written in the next session before any change of it, the sixteenth, written after the negated
     # modals and the spellings without accents, the seventeenth, written at the start of a later session, and the
-    # eighteenth, at the start of the session after, and the nineteenth, after that session's changes.
+    # eighteenth, at the start of the session after, the nineteenth, after that session's changes, and the twentieth,
+    # at the start of the session after the French and Portuguese lexicon corrections.
     EVERYDAY_FIFTH: {"en": (95.8, 95.8), "fr": (91.7, 91.7), "de": (95.8, 95.8), "it": (95.8, 95.8),
                      "es": (95.8, 95.8), "pt": (95.8, 95.8)},
     EVERYDAY_SEVENTH: {"en": (100.0, 100.0), "fr": (95.8, 95.8), "de": (83.3, 83.3), "it": (95.8, 95.8),
@@ -95,9 +96,11 @@ FLOORS = {
                           "es": (87.5, 87.5), "pt": (95.8, 95.8)},
     EVERYDAY_NINETEENTH: {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (100.0, 100.0), "it": (95.8, 95.8),
                           "es": (95.8, 95.8), "pt": (87.5, 87.5)},
+    EVERYDAY_TWENTIETH: {"en": (87.5, 87.5), "fr": (79.2, 79.2), "de": (91.7, 91.7), "it": (95.8, 95.8),
+                         "es": (83.3, 83.3), "pt": (87.5, 87.5)},
 }
-# The same, on the nineteen sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
-UNACCENTED_FLOOR = {"fr": (91.2, 91.0), "de": (91.7, 91.7), "es": (90.6, 90.6)}
+# The same, on the twenty sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
+UNACCENTED_FLOOR = {"fr": (91.2, 90.9), "de": (91.0, 91.0), "es": (90.1, 90.1)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
 LETTERLESS_FLOOR = {"en": 100.0, "fr": 94.4, "de": 100.0, "it": 100.0, "es": 94.4, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
