@@ -203,6 +203,8 @@ def _records(req, mimetype):
             records = formats.read_jsonlines(req.get_data(cache=False), _DECODER.decode)
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_text", "the body is not valid UTF-8") from None
+    except ValueError as error:
+        raise ApiError(400, "invalid_csv", str(error)) from None
     if not records:
         raise ApiError(400, "invalid_request", "the body holds no record")
     default = req.args.get("language")
@@ -387,7 +389,8 @@ def create_app(config=None):
         # A gzip body would otherwise be read as bytes that are not JSON, and answered invalid_json.
         encoding = req.environ.get("HTTP_CONTENT_ENCODING")
         if encoding and encoding.lower() != "identity":
-            raise ApiError(415, "unsupported_media_type", "send the body uncompressed: Content-Encoding is not supported")
+            raise ApiError(415, "unsupported_media_type",
+                           "send the body uncompressed: Content-Encoding is not supported")
         accept = _accepted(req, mimetype)
         if mimetype != formats.JSON:
             answer = service.classify_records(_records(req, mimetype))

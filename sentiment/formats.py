@@ -17,9 +17,20 @@ TYPES = (JSON, JSONLINES, CSV)
 
 def read_csv(data):
     """Return the texts of a CSV body, one record a line (RFC 4180 quoting; unquoted commas stay in the text;
-    blank lines are skipped, as in JSON lines)."""
-    rows = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-    return [",".join(row) for row in rows if row]
+    blank lines are skipped, as in JSON lines); raise ValueError naming the line of a malformed record."""
+    # Strict: a lenient reader lets an unclosed quote swallow every line after it into one text, and the answer
+    # then holds fewer records than the body, out of step with it.
+    rows = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
+    texts, line = [], 1
+    try:
+        for row in rows:
+            if row:
+                texts.append(",".join(row))
+            line = rows.line_num + 1
+    except csv.Error as error:
+        raise ValueError(f"the CSV record on line {line} is malformed ({error}): a text that starts with a quote "
+                         "must be quoted whole, its own quotes doubled") from None
+    return texts
 
 
 # The text of a JSON line that is not an object with "text" or "source": its record fails on its own.

@@ -210,6 +210,12 @@ def test_bad_csv_and_jsonlines_bodies_are_clear_400s(make_app):
     assert_error(client.post("/invocations", data=b"\xff\xfe", content_type="text/csv"), 400, "invalid_text")
     assert_error(client.post("/invocations", data=b"", content_type="application/jsonlines"), 400, "invalid_request")
     assert_error(client.post("/invocations", data=b"a\nb\nc\n", content_type="text/csv"), 400, "batch_too_large")
+    # An unclosed quote would otherwise take in every line after it: one text for two, the answer out of step.
+    message = assert_error(client.post("/invocations", data=b'good\n"bad\nugly\n', content_type="text/csv"), 400,
+                           "invalid_csv")
+    assert "line 2" in message
+    assert "line 1" in assert_error(client.post("/invocations", data=b'"x"y\n', content_type="text/csv"), 400,
+                                    "invalid_csv")
     reply = client.post("/invocations?language=Klingon", data=b"good\n", content_type="text/csv",
                         headers={"Accept": "application/json"})
     assert reply.get_json()["ErrorList"][0]["ErrorCode"] == "UNSUPPORTED_LANGUAGE"
