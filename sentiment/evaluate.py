@@ -1,10 +1,13 @@
 """Score the shipped models: `python -m sentiment.evaluate` (everyday sentences, texts without a letter)
-[--data DIR --split test]."""
+[--data DIR --split test] [--other-corpora DIR]."""
 
 import argparse
 import json
+import random
 from pathlib import Path
 
+from . import recipe
+from .calibration import expected_calibration_error
 from .data import LABELS, read_corpus, read_rows, umsab_folder
 from .languages import UMSAB_FOLDERS
 from .lexicon import UNACCENTED
@@ -112,6 +115,9 @@ CASE_SETS = (("Negated sentiment words", NEGATION), ("A modal before a comparati
              ("Questions alone, a second set", QUESTIONS_FOURTH))
 # Texts without a letter: a sentiment model answers them whatever language is named.
 LETTERLESS = Path(__file__).with_name("letterless.tsv")
+# Lines a class of another corpus needs to be scored at all: its lines not trained on are balanced down to the
+# smallest class kept, as UMSAB's are.
+MIN_CLASS = 50
 # Macro-F1 on the UMSAB test split published in the XLM-T paper (fastText, XLM-R), for comparison.
 PAPER = {
     "en": (50.9, 68.2),
@@ -214,6 +220,41 @@ def everyday_table(results):
     return "\n".join([*rows, f"| all | {named:.1f} | {auto:.1f} |"])
 
 
+def other_corpora(data_dir, language):
+    """Return {corpus folder name: (texts, labels)} of the lines of `language`'s extra corpora (`extra/<language>/*`)
+    that its recipe does not train on: as many of each class as the smallest class of MIN_CLASS lines or more, drawn
+    with a fixed seed."""
+    trained = set(recipe.extra_pairs(data_dir, recipe.recipe(language)["extra"]))
+    corpora = {}
+    for folder in sorted(path for path in (Path(data_dir) / "extra" / language).glob("*") if path.is_dir()):
+        by_label = {}
+        for pair in zip(*read_corpus(folder, "train")):
+            if pair not in trained:
+                by_label.setdefault(pair[1], []).append(pair[0])
+        kept = {label: texts for label, texts in sorted(by_label.items()) if len(texts) >= MIN_CLASS}
+        if len(kept) < 2:
+            continue
+        size = min(len(texts) for texts in kept.values())
+        texts, labels = [], []
+        for label, items in kept.items():
+            random.Random(0).shuffle(items)
+            texts += items[:size]
+            labels += [label] * size
+        corpora[folder.name] = (texts, labels)
+    return corpora
+
+
+def corpus_calibration(model, texts, labels):
+    """Return the accuracy, the mean top score and the ECE (percentages) of `model` on `texts`, scored as served."""
+    rows = []
+    for text in texts:
+        scores = model.classify(normalize(text), model.reads_plain(text))[1]
+        rows.append([scores[label.capitalize()] for label in LABELS])
+    truth = [LABELS.index(label) for label in labels]
+    right = sum(max(range(len(LABELS)), key=row.__getitem__) == t for row, t in zip(rows, truth))
+    return 100.0 * right / len(rows), 100.0 * sum(map(max, rows)) / len(rows), expected_calibration_error(rows, truth)
+
+
 def load_models(folder):
     """Return the sentiment models of the manifest in `folder` and its language identifier (or None)."""
     manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))["models"]
@@ -225,12 +266,14 @@ def load_models(folder):
 
 def main(argv=None):
     """Print the everyday-sentence tables of the models in --models (the twenty sets, the sets of one construction or
-    kind, the sets typed without accents), their accuracy on texts without a letter, and their table on --data's
-    --split."""
+    kind, the sets typed without accents), their accuracy on texts without a letter, their table on --data's
+    --split, and their accuracy and calibration on --other-corpora."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
     parser.add_argument("--data", help="folder holding umsab/<language>/<split>_*.txt (held-out data)")
     parser.add_argument("--split", default="test")
+    parser.add_argument("--other-corpora", metavar="DIR",
+                        help="data folder whose extra corpora's lines not trained on are scored (accuracy, calibration)")
     args = parser.parse_args(argv)
     models, lid = load_models(args.models)
     print(everyday_table(everyday_accuracy(models, lid, everyday_set())))
@@ -257,6 +300,14 @@ def main(argv=None):
             results[language] = score(model, *read_corpus(folder, args.split))
         print()
         print(table(results))
+    if args.other_corpora:
+        rows = ["| corpus, lines not trained on | texts | right | mean top score | ECE |", "|---|---|---|---|---|"]
+        for language, model in models.items():
+            for name, (texts, labels) in other_corpora(args.other_corpora, language).items():
+                right, top, ece = corpus_calibration(model, texts, labels)
+                rows.append(f"| {language} {name} | {len(texts):,} | {right:.1f} | {top:.1f} | {ece:.1f} |")
+        print("\nOther corpora, the lines of each that its language's recipe does not train on, balanced:\n")
+        print("\n".join(rows))
 
 
 if __name__ == "__main__":

@@ -631,6 +631,19 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     assert "no val split for fr" in capsys.readouterr().err
 
 
+def test_evaluate_scores_the_lines_of_other_corpora_that_no_model_trained_on(corpus, tiny_models, monkeypatch, capsys):
+    monkeypatch.setattr(recipe, "EXTRA", {"en": {"extra/en/more": 2}})
+    monkeypatch.setattr(evaluate, "MIN_CLASS", 3)
+    texts, labels = evaluate.other_corpora(corpus, "en")["more"]
+    trained = recipe.extra_pairs(corpus, {"extra/en/more": 2})
+    assert len(trained) == 6 and not set(trained) & set(zip(texts, labels))
+    assert sorted(set(labels)) == list(evaluate.LABELS) and len(labels) == 3 * labels.count("neutral")
+    evaluate.main(["--models", str(tiny_models), "--other-corpora", str(corpus)])
+    assert f"| en more | {len(texts)} |" in capsys.readouterr().out
+    monkeypatch.setattr(evaluate, "MIN_CLASS", len(texts))  # no class holds that many lines: nothing to score
+    assert evaluate.other_corpora(corpus, "en") == {}
+
+
 @pytest.mark.parametrize("path, languages, size", [
     (evaluate.EVERYDAY, ("en", "fr", "de", "it", "es", "pt", "ar", "hi"), 30),
     (evaluate.EVERYDAY_CHECK, ("en", "fr", "de", "it", "es", "pt"), 42),
