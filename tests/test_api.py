@@ -1,6 +1,8 @@
 """The HTTP API: routes, the Comprehend shapes, language resolution and every error."""
 
+import csv
 import gzip
+import io
 import json
 import logging
 import re
@@ -203,6 +205,16 @@ def test_accept_is_negotiated_or_406(client, accept, expected):
         assert_error(reply, 406, "not_acceptable")
     else:
         assert reply.status_code == 200 and reply.mimetype == expected
+
+
+def test_csv_that_a_csv_library_writes_is_read_record_for_record(client):
+    texts = ["good, really", 'she said "bad"', '"quoted" first', "two\nlines", " spaced ", "good"]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([text] for text in texts)
+    reply = client.post("/invocations?language=en", data=out.getvalue().encode(), content_type="text/csv",
+                        headers={"Accept": "application/json"})
+    assert reply.status_code == 200 and not reply.get_json()["ErrorList"]
+    assert [item["Index"] for item in reply.get_json()["ResultList"]] == list(range(len(texts)))
 
 
 def test_bad_csv_and_jsonlines_bodies_are_clear_400s(make_app):
