@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from flask import session
 
 import application
+from sentiment.service import Service
 
 SCORE_KEYS = {"Positive", "Negative", "Neutral", "Mixed"}
 
@@ -375,7 +376,7 @@ def test_unhandled_errors_log_their_traceback_and_request_id(make_app, monkeypat
     def broken(*args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(application.Service, "classify", broken)
+    monkeypatch.setattr(Service, "classify", broken)
     response = client.post("/invocations", json={"text": "good"}, headers={"X-Request-Id": "trace-me"})
     assert response.status_code == 500 and response.get_json()["error"]["code"] == "internal_error"
     [record] = [r for r in caplog.records if r.levelname == "ERROR"]
