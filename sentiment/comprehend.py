@@ -6,6 +6,7 @@ from sentiment.service import ApiError
 TARGET = "Comprehend_20171127."  # X-Amz-Target's prefix; the operation follows it
 CONTENT_TYPE = "application/x-amz-json-1.1"
 BATCH_LIMIT = 25  # documents per BatchDetectSentiment, as Comprehend
+OPERATIONS = ("DetectSentiment", "BatchDetectSentiment", "DetectDominantLanguage")
 # Our error codes as the exceptions Comprehend raises; any other is an InvalidRequestException.
 EXCEPTIONS = {
     "text_too_long": "TextSizeLimitExceededException",
@@ -14,11 +15,15 @@ EXCEPTIONS = {
     "unauthorized": "UnrecognizedClientException",
     "invalid_signature": "InvalidSignatureException",
     "model_unavailable": "InternalServerException",
+    "unknown_operation": "UnknownOperationException",
 }
 
 
 def answer(service, operation, body):
     """Answer one Comprehend `operation` on its request `body` with the operation's response members."""
+    if operation not in OPERATIONS:
+        raise ApiError(400, "unknown_operation", f"unknown operation {operation[:100]!r}; this endpoint answers "
+                       f"{', '.join(OPERATIONS)}")
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_request", "the body must be a JSON object")
     if operation == "DetectDominantLanguage":
@@ -38,19 +43,19 @@ def answer(service, operation, body):
         result = service.classify(body.get("Text"), code)
         del result["LanguageCode"], result["LanguageDetected"]
         return result
-    if operation == "BatchDetectSentiment":
-        texts = body.get("TextList")
-        if isinstance(texts, list) and len(texts) > BATCH_LIMIT:
-            raise ApiError(400, "batch_too_large", f"TextList has {len(texts)} documents; the limit is {BATCH_LIMIT}")
-        # Comprehend refuses the whole batch when one document is too long.
-        for text in texts if isinstance(texts, list) else ():
-            if isinstance(text, str) and len(text.encode("utf-8", "replace")) > service.max_text_bytes:
-                raise ApiError(400, "text_too_long", f"a document is over {service.max_text_bytes} UTF-8 bytes")
-        result = service.classify_batch(texts, code)
-        for item in result["ResultList"]:
-            del item["LanguageCode"], item["LanguageDetected"]
-        return result
-    raise ApiError(400, "invalid_request", f"unsupported operation {operation!r}")
+    texts = body.get("TextList")
+    if not isinstance(texts, list) or not texts:
+        raise ApiError(400, "invalid_request", "TextList must be a non-empty list of strings")
+    if len(texts) > BATCH_LIMIT:
+        raise ApiError(400, "batch_too_large", f"TextList has {len(texts)} documents; the limit is {BATCH_LIMIT}")
+    # Comprehend refuses the whole batch when one document is too long.
+    for text in texts:
+        if isinstance(text, str) and len(text.encode("utf-8", "replace")) > service.max_text_bytes:
+            raise ApiError(400, "text_too_long", f"a document is over {service.max_text_bytes} UTF-8 bytes")
+    result = service.classify_batch(texts, code)
+    for item in result["ResultList"]:
+        del item["LanguageCode"], item["LanguageDetected"]
+    return result
 
 
 def error(api_error):

@@ -88,6 +88,19 @@ def test_non_comprehend_post_to_root_is_an_invalid_request(serve):
     assert reply.json()["__type"] == "InvalidRequestException"
 
 
+def test_an_unknown_operation_and_a_text_list_that_is_no_list_are_named(serve):
+    _, url = serve()
+    headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "Comprehend_20171127.DetectEntities"}
+    reply = requests.post(url, data='{"Text": "good"}', headers=headers)
+    assert reply.status_code == 400 and reply.json()["__type"] == "UnknownOperationException"
+    assert "DetectEntities" in reply.json()["Message"]
+    headers["X-Amz-Target"] = "Comprehend_20171127.BatchDetectSentiment"
+    for text_list in ('"good"', "[]", "null"):
+        reply = requests.post(url, data=f'{{"TextList": {text_list}, "LanguageCode": "en"}}', headers=headers)
+        assert reply.status_code == 400 and reply.json()["__type"] == "InvalidRequestException"
+        assert "TextList" in reply.json()["Message"]
+
+
 def error_code(call):
     with pytest.raises(ClientError) as refused:
         call()
