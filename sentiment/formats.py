@@ -28,8 +28,8 @@ def read_csv(data):
                 texts.append(",".join(row))
             line = rows.line_num + 1
     except csv.Error as error:
-        raise ValueError(f"the CSV record on line {line} is malformed ({error}): a text that starts with a quote "
-                         "must be quoted whole, its own quotes doubled") from None
+        raise ValueError(f"the CSV record on line {line} is malformed ({error}): a text that starts with a quote, "
+                         "or has one right after a comma, must be quoted whole, its own quotes doubled") from None
     return texts
 
 
