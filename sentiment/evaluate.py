@@ -3,7 +3,7 @@
 
 import argparse
 import json
-import random
+from collections import Counter
 from pathlib import Path
 
 from . import recipe
@@ -223,24 +223,18 @@ def everyday_table(results):
 def other_corpora(data_dir, language):
     """Return {corpus folder name: (texts, labels)} of the lines of `language`'s extra corpora (`extra/<language>/*`)
     that its recipe does not train on: as many of each class as the smallest class of MIN_CLASS lines or more, drawn
-    with a fixed seed."""
+    as recipe.sample draws the extra corpora."""
     trained = set(recipe.extra_pairs(data_dir, recipe.recipe(language)["extra"]))
     corpora = {}
     for folder in sorted(path for path in (Path(data_dir) / "extra" / language).glob("*") if path.is_dir()):
-        by_label = {}
-        for pair in zip(*read_corpus(folder, "train")):
-            if pair not in trained:
-                by_label.setdefault(pair[1], []).append(pair[0])
-        kept = {label: texts for label, texts in sorted(by_label.items()) if len(texts) >= MIN_CLASS}
-        if len(kept) < 2:
+        pairs = [pair for pair in zip(*read_corpus(folder, "train")) if pair not in trained]
+        counts = Counter(label for _, label in pairs)
+        kept = [pair for pair in pairs if counts[pair[1]] >= MIN_CLASS]
+        classes = {label for _, label in kept}
+        if len(classes) < 2:
             continue
-        size = min(len(texts) for texts in kept.values())
-        texts, labels = [], []
-        for label, items in kept.items():
-            random.Random(0).shuffle(items)
-            texts += items[:size]
-            labels += [label] * size
-        corpora[folder.name] = (texts, labels)
+        sample = recipe.sample(*zip(*kept), min(counts[label] for label in classes))
+        corpora[folder.name] = ([text for text, _ in sample], [label for _, label in sample])
     return corpora
 
 

@@ -194,7 +194,7 @@ def umsab_pairs(data_dir, language):
     return [pair for split in ("train", "val") for pair in zip(*read_corpus(folder, split))]
 
 
-def _sample(texts, labels, per_class, by_hash=False):
+def sample(texts, labels, per_class, by_hash=False):
     """Return up to `per_class` (text, label) pairs of each label, drawn reproducibly: shuffled, or the texts
     lowest in SHA-1 order."""
     by_label = {}
@@ -215,7 +215,7 @@ def extra_pairs(data_dir, extra):
     """Return the (text, label) pairs that the `extra` corpora of a recipe add."""
     pairs = []
     for folder, per_class in extra.items():
-        pairs += _sample(*read_corpus(Path(data_dir) / folder, "train"), per_class)
+        pairs += sample(*read_corpus(Path(data_dir) / folder, "train"), per_class)
     return pairs
 
 
@@ -238,7 +238,7 @@ def silver_pairs(data_dir, silver, lexicon):
                 labelled.append((text, label))
         # By hash, not shuffled: a lexicon change then swaps only the sentences whose label it changes, where a
         # shuffle would draw a new sample whose noise is as large as most changes measured.
-        pairs += _sample([t for t, _ in labelled], [label for _, label in labelled], per_class, by_hash=True)
+        pairs += sample([t for t, _ in labelled], [label for _, label in labelled], per_class, by_hash=True)
     return pairs
 
 
