@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from sentiment.data import read_corpus, umsab_folder  # noqa: E402
 from sentiment.languages import UMSAB_FOLDERS  # noqa: E402
-from sentiment.evaluate import load_models  # noqa: E402
+from sentiment.model import load_models  # noqa: E402
 from sentiment.text import normalize  # noqa: E402
 from bench.instructions import per_request as instructions_per_request  # noqa: E402
 

@@ -2,16 +2,14 @@
 [--data DIR --split test] [--other-corpora DIR]."""
 
 import argparse
-import json
 from collections import Counter
 from pathlib import Path
 
 from . import recipe
 from .calibration import expected_calibration_error
 from .data import LABELS, read_corpus, read_rows, umsab_folder
-from .languages import UMSAB_FOLDERS
 from .lexicon import UNACCENTED
-from .model import LanguageIdentifier, from_manifest
+from .model import load_models
 from .text import normalize
 
 EVERYDAY = Path(__file__).with_name("everyday.tsv")
@@ -247,15 +245,6 @@ def corpus_calibration(model, texts, labels):
     truth = [LABELS.index(label) for label in labels]
     right = sum(max(range(len(LABELS)), key=row.__getitem__) == t for row, t in zip(rows, truth))
     return 100.0 * right / len(rows), 100.0 * sum(map(max, rows)) / len(rows), expected_calibration_error(rows, truth)
-
-
-def load_models(folder):
-    """Return the sentiment models of the manifest in `folder` and its language identifier (or None)."""
-    manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))["models"]
-    models = {language: from_manifest(folder, language, entry) for language, entry in manifest.items()
-              if language in UMSAB_FOLDERS}
-    lid = LanguageIdentifier(Path(folder) / manifest["lid"]["file"]) if "lid" in manifest else None
-    return models, lid
 
 
 def main(argv=None):

@@ -1,5 +1,6 @@
 """fastText sentiment and language-identification models, answering in the Amazon Comprehend shape."""
 
+import json
 import math
 import re
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import fasttext
 
 from .data import LABELS
-from .languages import OWN_WORDS
+from .languages import OWN_WORDS, UMSAB_FOLDERS
 from .lexicon import Lexicon
 from .text import looks_plain
 
@@ -208,3 +209,11 @@ def load(folder, name, entry):
         return LanguageIdentifier(Path(folder) / entry["file"])
     return from_manifest(folder, name, entry)
 
+
+
+def load_models(folder):
+    """Return the sentiment models of the manifest in `folder` and its language identifier (or None)."""
+    manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))["models"]
+    models = {language: load(folder, language, entry) for language, entry in manifest.items()
+              if language in UMSAB_FOLDERS}
+    return models, (load(folder, LID, manifest[LID]) if LID in manifest else None)

@@ -163,6 +163,17 @@ def test_bundle_holds_every_module_the_service_imports():
     assert ours <= set(zipfile.ZipFile(bundle()).namelist())
 
 
+@pytest.mark.parametrize("module", ["application", "bench.run"])
+def test_the_service_and_the_benchmark_import_nothing_only_the_dev_venv_has(module):
+    # The dev-only distributions' modules, but NumPy, which this venv's full fastText imports; blocked as absent.
+    blocked = ["simplemma", "pytest", "moto", "awscli", "jsonschema", "openapi_spec_validator", "playwright",
+               "schemathesis", "bs4"]
+    code = f"import sys; sys.modules.update(dict.fromkeys({blocked!r})); import {module}"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "MODEL_CACHE_DIR": "/nonexistent"})
+    assert result.returncode == 0, result.stderr
+
+
 def test_bundle_takes_new_files_from_the_working_tree(tmp_path):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
