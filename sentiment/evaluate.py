@@ -57,6 +57,9 @@ EVERYDAY_NINETEENTH = Path(__file__).with_name("everyday-nineteenth.tsv")
 # A twentieth, written at the start of the session after the French and Portuguese lexicon corrections, before any
 # change of its own.
 EVERYDAY_TWENTIETH = Path(__file__).with_name("everyday-twentieth.tsv")
+# A twenty-first, written at the start of a session, its sentences checked against the training ones and the earlier
+# sets' for overlap, before any change of its own.
+EVERYDAY_TWENTY_FIRST = Path(__file__).with_name("everyday-twenty-first.tsv")
 # The sets written for measuring only, after the first, in the order written: `make evaluate` prints each.
 MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH),
                   ("fifth", EVERYDAY_FIFTH), ("sixth", EVERYDAY_SIXTH), ("seventh", EVERYDAY_SEVENTH),
@@ -65,7 +68,8 @@ MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourt
                   ("thirteenth", EVERYDAY_THIRTEENTH), ("fourteenth", EVERYDAY_FOURTEENTH),
                   ("fifteenth", EVERYDAY_FIFTEENTH), ("sixteenth", EVERYDAY_SIXTEENTH),
                   ("seventeenth", EVERYDAY_SEVENTEENTH), ("eighteenth", EVERYDAY_EIGHTEENTH),
-                  ("nineteenth", EVERYDAY_NINETEENTH), ("twentieth", EVERYDAY_TWENTIETH))
+                  ("nineteenth", EVERYDAY_NINETEENTH), ("twentieth", EVERYDAY_TWENTIETH),
+                  ("twenty-first", EVERYDAY_TWENTY_FIRST))
 # Every everyday set: the first and those written for measuring only.
 EVERYDAY_SETS = (EVERYDAY, *(path for _, path in MEASURING_SETS))
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
@@ -248,8 +252,8 @@ def corpus_calibration(model, texts, labels):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the twenty sets, the sets of one construction or
-    kind, the sets typed without accents), their accuracy on texts without a letter, their table on --data's
+    """Print the everyday-sentence tables of the models in --models (the twenty-one sets, the sets of one construction
+    or kind, the sets typed without accents), their accuracy on texts without a letter, their table on --data's
     --split, and their accuracy and calibration on --other-corpora."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
@@ -268,7 +272,7 @@ def main(argv=None):
     for title, path in CASE_SETS:
         print(f"\n{title} ({path.name}):\n")
         print(everyday_table(everyday_accuracy(models, lid, everyday_set(path))))
-    print("\nThe twenty sets' sentences with accents, typed without them (French, German and Spanish):\n")
+    print("\nThe twenty-one sets' sentences with accents, typed without them (French, German and Spanish):\n")
     every = [row for path in EVERYDAY_SETS for row in everyday_set(path)]
     print(everyday_table(everyday_accuracy(models, lid, unaccented(every))))
     print(f"\nTexts without a letter ({LETTERLESS.name}), each language's model:\n")
