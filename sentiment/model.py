@@ -210,9 +210,9 @@ def load(folder, name, entry):
     return from_manifest(folder, name, entry)
 
 
-
 def load_models(folder):
-    """Return the sentiment models of the manifest in `folder` and its language identifier (or None)."""
+    """Return the sentiment models of the manifest in `folder` and its language identifier (or None), their files
+    unverified: for evaluation and the benchmark, on files at hand (the service loads through store.Store)."""
     manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))["models"]
     models = {language: load(folder, language, entry) for language, entry in manifest.items()
               if language in UMSAB_FOLDERS}
