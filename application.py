@@ -1,6 +1,5 @@
 """The sentiment-analysis web service: fastText models behind `/`, `/ping` and `/invocations`."""
 
-import codecs
 import hmac
 import json
 import logging
@@ -155,7 +154,7 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
 
 def _loads(data):
     """Parse a request body (UTF-8 bytes, a byte order mark allowed) as JSON, refusing duplicate keys."""
-    return _DECODER.decode(data.removeprefix(codecs.BOM_UTF8).decode("utf-8"))
+    return _DECODER.decode(formats.decode(data))
 
 
 def _parse_body(req):

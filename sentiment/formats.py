@@ -5,6 +5,7 @@ number it reads the same way): more than the float32 that Comprehend answers in 
 cost, the largest part of writing an answer.
 """
 
+import codecs
 import csv
 import io
 import json
@@ -15,12 +16,17 @@ CSV = "text/csv"
 TYPES = (JSON, JSONLINES, CSV)
 
 
+def decode(data):
+    """Return a request body's UTF-8 bytes as text, without the byte order mark that Windows tools write first."""
+    return data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+
+
 def read_csv(data):
     """Return the texts of a CSV body, one record a line (RFC 4180 quoting; unquoted commas stay in the text;
     blank lines are skipped, as in JSON lines); raise ValueError naming the line of a malformed record."""
     # Strict: a lenient reader lets an unclosed quote swallow every line after it into one text, and the answer
     # then holds fewer records than the body, out of step with it.
-    rows = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
+    rows = csv.reader(io.StringIO(decode(data), newline=""), strict=True)
     texts, line = [], 1
     try:
         for row in rows:
@@ -41,7 +47,7 @@ def read_jsonlines(data, loads):
     """Return (text, language hint) of each line of a JSON-lines body: {"text": ...} or {"source": ...}, with an
     optional "language"; a line that is not such an object gives (NOT_A_RECORD, None)."""
     records = []
-    for line in data.decode("utf-8").splitlines():
+    for line in decode(data).splitlines():
         if not line.strip():
             continue
         try:

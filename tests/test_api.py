@@ -1,5 +1,6 @@
 """The HTTP API: routes, the Comprehend shapes, language resolution and every error."""
 
+import codecs
 import csv
 import gzip
 import io
@@ -216,6 +217,15 @@ def test_csv_that_a_csv_library_writes_is_read_record_for_record(client):
                         headers={"Accept": "application/json"})
     assert reply.status_code == 200 and not reply.get_json()["ErrorList"]
     assert [item["Index"] for item in reply.get_json()["ResultList"]] == list(range(len(texts)))
+
+
+@pytest.mark.parametrize("content_type, body", [("text/csv", b'"good, really"\nawful\n'),
+                                                ("application/jsonlines", b'{"text": "good"}\n{"text": "awful"}\n'),
+                                                ("application/json", b'{"texts": ["good", "awful"]}')])
+def test_a_byte_order_mark_first_is_read_as_windows_tools_mean_it(client, content_type, body):
+    answers = [client.post("/invocations?language=en", data=prefix + body, content_type=content_type,
+                           headers={"Accept": "application/json"}).get_json() for prefix in (b"", codecs.BOM_UTF8)]
+    assert answers[0] == answers[1] and not answers[1]["ErrorList"] and len(answers[1]["ResultList"]) == 2
 
 
 def test_bad_csv_and_jsonlines_bodies_are_clear_400s(make_app):
