@@ -397,7 +397,11 @@ def create_app(config=None):
             body = _parse_body(req)
             if not REQUEST_KEYS.issuperset(body):
                 raise ApiError(400, "invalid_request", _unknown_keys(body))
-            language = service.resolve(body.get("language"))
+            # As for records: the query's language stands for a body that names none.
+            hint = body.get("language")
+            if hint is None and req.environ.get("QUERY_STRING"):
+                hint = req.args.get("language")
+            language = service.resolve(hint)
             if "texts" in body:
                 if "text" in body:
                     raise ApiError(400, "invalid_request", "send either text or texts, not both")

@@ -219,6 +219,16 @@ def test_csv_that_a_csv_library_writes_is_read_record_for_record(client):
     assert [item["Index"] for item in reply.get_json()["ResultList"]] == list(range(len(texts)))
 
 
+def test_the_querys_language_stands_for_a_json_body_that_names_none(client):
+    named = client.post("/invocations?language=fr", json={"text": "good"}).get_json()
+    assert (named["LanguageCode"], named["LanguageDetected"]) == ("fr", False)
+    assert client.post("/invocations?language=fr", json={"text": "good", "language": "en"}).get_json()[
+        "LanguageCode"] == "en"
+    batch = client.post("/invocations?language=French", json={"texts": ["good", "bad"]}).get_json()
+    assert [(r["LanguageCode"], r["LanguageDetected"]) for r in batch["ResultList"]] == [("fr", False)] * 2
+    assert_error(client.post("/invocations?language=Klingon", json={"text": "good"}), 400, "unsupported_language")
+
+
 @pytest.mark.parametrize("content_type, body", [("text/csv", b'"good, really"\nawful\n'),
                                                 ("application/jsonlines", b'{"text": "good"}\n{"text": "awful"}\n'),
                                                 ("application/json", b'{"texts": ["good", "awful"]}')])
