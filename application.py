@@ -206,8 +206,14 @@ def _records(req, mimetype):
         raise ApiError(400, "invalid_csv", str(error)) from None
     if not records:
         raise ApiError(400, "invalid_request", "the body holds no record")
-    default = req.args.get("language")
+    default = _query_language(req)
     return [(text, default if hint is None else hint) for text, hint in records]
+
+
+def _query_language(req):
+    """Return the `language` of request `req`'s query, the hint of every text whose body or record names none."""
+    # Parsing the query costs a request without one more than the check.
+    return req.args.get("language") if req.environ.get("QUERY_STRING") else None
 
 
 def _known_key(keys, presented):
@@ -397,11 +403,8 @@ def create_app(config=None):
             body = _parse_body(req)
             if not REQUEST_KEYS.issuperset(body):
                 raise ApiError(400, "invalid_request", _unknown_keys(body))
-            # As for records: the query's language stands for a body that names none.
             hint = body.get("language")
-            if hint is None and req.environ.get("QUERY_STRING"):
-                hint = req.args.get("language")
-            language = service.resolve(hint)
+            language = service.resolve(_query_language(req) if hint is None else hint)
             if "texts" in body:
                 if "text" in body:
                     raise ApiError(400, "invalid_request", "send either text or texts, not both")
