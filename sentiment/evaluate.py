@@ -242,12 +242,12 @@ def other_corpora(data_dir, language):
 
 def corpus_calibration(model, texts, labels):
     """Return the accuracy, the mean top score and the ECE (percentages) of `model` on `texts`, scored as served."""
-    rows = []
-    for text in texts:
-        scores = model.classify(normalize(text), model.reads_plain(text))[1]
-        rows.append([scores[label.capitalize()] for label in LABELS])
+    rows, right = [], 0
+    for text, label in zip(texts, labels):
+        top, scores = model.classify(normalize(text), model.reads_plain(text))
+        rows.append([scores[name.capitalize()] for name in LABELS])
+        right += top.lower() == label
     truth = [LABELS.index(label) for label in labels]
-    right = sum(max(range(len(LABELS)), key=row.__getitem__) == t for row, t in zip(rows, truth))
     return 100.0 * right / len(rows), 100.0 * sum(map(max, rows)) / len(rows), expected_calibration_error(rows, truth)
 
 
