@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, redirect, render_template, request
 from flask.sessions import NullSession, SessionInterface
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 
 from sentiment import comprehend, formats, languages, sigv4
 from sentiment.service import ApiError, Service
@@ -247,9 +247,14 @@ def _verify_signature(req, credentials):
 def _drain_body():
     """Read and drop what is left of a refused body (bounded), so that a proxy still sending it gets the
     413 instead of a reset connection (nginx would answer 502)."""
+    if (request.content_length or 0) > DRAIN_LIMIT:
+        return  # more than the drain would read: the client gets its 413 at once, not after waiting for it
     stream, left = request.environ["wsgi.input"], DRAIN_LIMIT
-    while left > 0 and (chunk := stream.read(min(left, 1 << 16))):
-        left -= len(chunk)
+    try:
+        while left > 0 and (chunk := stream.read(min(left, 1 << 16))):
+            left -= len(chunk)
+    except OSError:
+        pass  # the client stopped sending (gunicorn.conf.py's CLIENT_TIMEOUT): answer what it sent
 
 
 def _json(obj, status=200):
@@ -316,7 +321,10 @@ def create_app(config=None):
         if error.code == 413:
             _drain_body()
         code = (error.name or "error").lower().replace(" ", "_")
-        response = _json({"error": {"code": code, "message": error.description}}, error.code)
+        message = error.description
+        if isinstance(error, ClientDisconnected):
+            code, message = "incomplete_body", "the request body ended or stopped arriving before it was complete"
+        response = _json({"error": {"code": code, "message": message}}, error.code)
         # Keep the exception's own headers, such as a 405's Allow.
         response.headers.extend((k, v) for k, v in error.get_headers() if k.lower() != "content-type")
         return response

@@ -3,6 +3,7 @@
 import multiprocessing
 import os
 import signal
+import socket
 
 from gunicorn.workers.gthread import ThreadWorker
 
@@ -11,6 +12,7 @@ PORT = int(os.environ.get("PORT", 8000))  # TCP port
 WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", 2))  # worker processes: one per vCPU of a t3.micro
 GUNICORN_THREADS = int(os.environ.get("GUNICORN_THREADS", 4))  # threads per worker
 GUNICORN_TIMEOUT = int(os.environ.get("GUNICORN_TIMEOUT", 30))  # seconds a request may take
+CLIENT_TIMEOUT = float(os.environ.get("CLIENT_TIMEOUT", 30))  # seconds a client may pause mid-request
 
 # A worker stops accepting while it holds this many connections more than the least loaded worker.
 BALANCE_SLACK = 1
@@ -23,6 +25,13 @@ SHARED = multiprocessing.RawArray("q", 2 * SLOTS)
 # Slot states. A reserved slot waits for a worker that the master is about to fork: it counts as a worker
 # holding no connection, so that the workers already running take no more than their share meanwhile.
 FREE, RESERVED, TAKEN = 0, 1, 2
+
+
+class ClientSocket(socket.socket):
+    """A client's socket whose blocking mode gives up after CLIENT_TIMEOUT seconds without a byte."""
+
+    def setblocking(self, flag):
+        self.settimeout(CLIENT_TIMEOUT if flag else 0.0)
 
 
 # All workers wait on one socket and the first awake takes a connection: in a burst that can be every
@@ -64,6 +73,15 @@ class BalancedThreadWorker(ThreadWorker):
     @worker_connections.setter
     def worker_connections(self, limit):
         self._limit = limit
+
+    def handle(self, conn):
+        # gthread reads a request's headers and body in blocking mode, without a timeout: a client that stops
+        # halfway would hold this thread until it hangs up, and as many such clients as threads would shut
+        # every other client out (README, "Reliability"). gthread sets blocking mode before each request.
+        if type(conn.sock) is socket.socket:
+            sock = conn.sock
+            conn.sock = ClientSocket(sock.family, sock.type, sock.proto, sock.detach())
+        return super().handle(conn)
 
     def wait_for_and_dispatch_events(self, timeout):
         # A worker that is not accepting looks again soon rather than after gthread's second: the others may

@@ -85,6 +85,54 @@ def test_slow_clients_do_not_block_the_others(server):
         sock.close()
 
 
+def _stall(port, data):
+    """A connection that sends `data` and then nothing more."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(data)
+    return sock
+
+
+def _reply(sock):
+    """All that the server sends until it closes the connection (socket.timeout after 10 s of silence)."""
+    reply = b""
+    while chunk := sock.recv(65536):
+        reply += chunk
+    sock.close()
+    return reply
+
+
+STALLED_BODY = (b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000\r\n\r\n{\"text\": ")
+
+
+def test_clients_that_stop_mid_request_are_dropped_after_client_timeout(tiny_models, tmp_path):
+    port = free_port()
+    master = start(tiny_models, tmp_path / "cache", port, CLIENT_TIMEOUT="1")
+    try:
+        threads = 2 * 4  # WEB_CONCURRENCY x GUNICORN_THREADS: without a timeout, these would hold every thread
+        bodies = [_stall(port, STALLED_BODY) for _ in range(threads // 2)]
+        headers = [_stall(port, b"POST /invocations HTTP/1.1\r\nHost: x\r\n") for _ in range(threads // 2)]
+        time.sleep(0.2)
+        reply = requests.post(f"http://127.0.0.1:{port}/invocations", json={"text": "good", "language": "en"},
+                              timeout=10)
+        assert reply.status_code == 200
+        for sock in bodies:
+            answer = _reply(sock)
+            assert answer.startswith(b"HTTP/1.1 400"), answer[:100]
+            assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "incomplete_body"
+        for sock in headers:
+            assert _reply(sock) == b""  # no request to answer: the connection is closed
+    finally:
+        kill(master)
+
+
+def test_a_body_declared_too_large_is_refused_without_waiting_for_it(server):
+    url, _ = server
+    sock = _stall(int(url.rsplit(":", 1)[1]), STALLED_BODY.replace(b"1000", b"99999999"))
+    assert sock.recv(65536).startswith(b"HTTP/1.1 413")  # at once, not after CLIENT_TIMEOUT's 30 s
+    sock.close()
+
+
 def hammer(url, stop, outcomes):
     """POST the workshop payload until `stop` is set; count statuses (and 'error: <exception>' for failed
     connections)."""
