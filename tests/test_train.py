@@ -207,6 +207,36 @@ def test_training_questions_are_questions_mostly_complaints_unique_and_none_is_i
     assert not {normalize(text) for text in texts} & evaluation
 
 
+# The evaluation sentences that share 60% of their words or more with a training sentence, each named in the model
+# card: the training sentences about events were written after the second set of events.
+KNOWN_NEAR_COPIES = {
+    ("everyday-seventh.tsv", "La piscine municipale ouvre à sept heures."),
+    ("implicit-second.tsv", "The bus never came and I had to walk home in the rain."),
+    ("implicit-second.tsv", "Le bus n'est jamais venu et j'ai dû rentrer à pied sous la pluie."),
+    ("implicit-second.tsv", "Der Bus ist nie gekommen und ich musste im Regen nach Hause laufen."),
+    ("implicit-second.tsv", "Le plombier viendra mardi matin."),
+    ("implicit-second.tsv", "L'idraulico verrà martedì mattina."),
+    ("implicit-second.tsv", "El fontanero vendrá el martes por la mañana."),
+}
+
+
+def test_no_evaluation_sentence_is_a_near_copy_of_a_training_sentence_but_those_the_model_card_names():
+    def words(text):
+        return frozenset(token for token in normalize(text).split(" ") if any(ch.isalnum() for ch in token))
+
+    training = {}
+    for path in (recipe.PLAIN_SENTENCES, recipe.PLAIN_QUESTIONS_FILE):
+        for language, _, text in read_rows(path, 3):
+            training.setdefault(language, []).append(words(text))
+    near = set()
+    for path in [*evaluate.EVERYDAY_SETS, *(path for _, path in evaluate.CASE_SETS)]:
+        for language, _, text in evaluate.everyday_set(path):
+            mine = words(text)
+            if any(len(mine & other) >= 0.6 * len(mine | other) for other in training.get(language, ())):
+                near.add((path.name, text))
+    assert near == KNOWN_NEAR_COPIES
+
+
 def test_a_recipes_lexicon_weight_and_dropped_negations_reach_the_manifest_and_the_loaded_model(
         corpus, tmp_path, monkeypatch):
     monkeypatch.setattr(recipe, "LEXICON_WEIGHT", {"en": 3})
