@@ -60,6 +60,8 @@ EVERYDAY_TWENTIETH = Path(__file__).with_name("everyday-twentieth.tsv")
 # A twenty-first, written at the start of a session, its sentences checked against the training ones and the earlier
 # sets' for overlap, before any change of its own.
 EVERYDAY_TWENTY_FIRST = Path(__file__).with_name("everyday-twenty-first.tsv")
+# A twenty-second, of messages a person types rather than reviews, written and checked for overlap as the twenty-first.
+EVERYDAY_TWENTY_SECOND = Path(__file__).with_name("everyday-twenty-second.tsv")
 # The sets written for measuring only, after the first, in the order written: `make evaluate` prints each.
 MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourth", EVERYDAY_FOURTH),
                   ("fifth", EVERYDAY_FIFTH), ("sixth", EVERYDAY_SIXTH), ("seventh", EVERYDAY_SEVENTH),
@@ -69,7 +71,7 @@ MEASURING_SETS = (("second", EVERYDAY_CHECK), ("third", EVERYDAY_THIRD), ("fourt
                   ("fifteenth", EVERYDAY_FIFTEENTH), ("sixteenth", EVERYDAY_SIXTEENTH),
                   ("seventeenth", EVERYDAY_SEVENTEENTH), ("eighteenth", EVERYDAY_EIGHTEENTH),
                   ("nineteenth", EVERYDAY_NINETEENTH), ("twentieth", EVERYDAY_TWENTIETH),
-                  ("twenty-first", EVERYDAY_TWENTY_FIRST))
+                  ("twenty-first", EVERYDAY_TWENTY_FIRST), ("twenty-second", EVERYDAY_TWENTY_SECOND))
 # Every everyday set: the first and those written for measuring only.
 EVERYDAY_SETS = (EVERYDAY, *(path for _, path in MEASURING_SETS))
 # Negated sentiment words ("not bad", "nicht gut") in the six languages with a word lexicon.
