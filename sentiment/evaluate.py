@@ -254,7 +254,7 @@ def corpus_calibration(model, texts, labels):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the twenty-one sets, the sets of one construction
+    """Print the everyday-sentence tables of the models in --models (the twenty-two sets, the sets of one construction
     or kind, the sets typed without accents), their accuracy on texts without a letter, their table on --data's
     --split, and their accuracy and calibration on --other-corpora."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -274,7 +274,7 @@ def main(argv=None):
     for title, path in CASE_SETS:
         print(f"\n{title} ({path.name}):\n")
         print(everyday_table(everyday_accuracy(models, lid, everyday_set(path))))
-    print("\nThe twenty-one sets' sentences with accents, typed without them (French, German and Spanish):\n")
+    print("\nThe twenty-two sets' sentences with accents, typed without them (French, German and Spanish):\n")
     every = [row for path in EVERYDAY_SETS for row in everyday_set(path)]
     print(everyday_table(everyday_accuracy(models, lid, unaccented(every))))
     print(f"\nTexts without a letter ({LETTERLESS.name}), each language's model:\n")
