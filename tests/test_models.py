@@ -9,10 +9,11 @@ from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTEENTH, EVERYDAY_
                                 EVERYDAY_FIFTEENTH, EVERYDAY_FIFTH, EVERYDAY_FOURTEENTH, EVERYDAY_NINETEENTH,
                                 EVERYDAY_NINTH, EVERYDAY_SETS, EVERYDAY_SEVENTEENTH, EVERYDAY_SEVENTH,
                                 EVERYDAY_SIXTEENTH, EVERYDAY_TENTH, EVERYDAY_THIRTEENTH, EVERYDAY_TWELFTH,
-                                EVERYDAY_TWENTIETH, EVERYDAY_TWENTY_FIRST, EVERYDAY_TWENTY_SECOND, EVERYDAY_TWENTY_THIRD,
-                                EXCLAMATIONS, IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL, NEGATION, QUESTIONS,
-                                QUESTIONS_FOURTH, QUESTIONS_SECOND, QUESTIONS_THIRD, SHORT_REVIEWS, SHORT_REVIEWS_SECOND,
-                                everyday_accuracy, everyday_set, letterless_accuracy, letterless_set, unaccented)
+                                EVERYDAY_TWENTIETH, EVERYDAY_TWENTY_FIRST, EVERYDAY_TWENTY_SECOND,
+                                EVERYDAY_TWENTY_THIRD, EXCLAMATIONS, IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL,
+                                NEGATION, QUESTIONS, QUESTIONS_FOURTH, QUESTIONS_SECOND, QUESTIONS_THIRD, SHORT_REVIEWS,
+                                SHORT_REVIEWS_SECOND, everyday_accuracy, everyday_set, letterless_accuracy, letterless_set,
+                                unaccented)
 from sentiment.model import LanguageIdentifier, load_models
 from sentiment.store import verify
 from sentiment.text import normalize
