@@ -12,8 +12,8 @@ from sentiment.evaluate import (ADVICE, EVERYDAY, EVERYDAY_EIGHTEENTH, EVERYDAY_
                                 EVERYDAY_TWENTIETH, EVERYDAY_TWENTY_FIRST, EVERYDAY_TWENTY_SECOND,
                                 EVERYDAY_TWENTY_THIRD, EXCLAMATIONS, IMPLICIT, IMPLICIT_SECOND, IMPLICIT_THIRD, MODAL,
                                 NEGATION, QUESTIONS, QUESTIONS_FOURTH, QUESTIONS_SECOND, QUESTIONS_THIRD, SHORT_REVIEWS,
-                                SHORT_REVIEWS_SECOND, everyday_accuracy, everyday_set, letterless_accuracy, letterless_set,
-                                unaccented)
+                                SHORT_REVIEWS_SECOND, everyday_accuracy, everyday_set, letterless_accuracy,
+                                letterless_set, unaccented)
 from sentiment.model import LanguageIdentifier, load_models
 from sentiment.store import verify
 from sentiment.text import normalize
