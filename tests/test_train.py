@@ -627,7 +627,7 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     out = capsys.readouterr().out
     assert out.startswith("| language | everyday, language named | everyday, auto-detected |")
     assert "| en |" in out and "| fr |" in out and "| all |" in out
-    assert out.count("| all |") == 34 and "The second set (everyday-check.tsv)" in out
+    assert out.count("| all |") == 36 and "The second set (everyday-check.tsv)" in out
     assert "sentences with accents, typed without them" in out
     assert "The fifth set (everyday-fifth.tsv)" in out and "The sixth set (everyday-sixth.tsv)" in out
     assert "The seventh set (everyday-seventh.tsv)" in out and "The eighth set (everyday-eighth.tsv)" in out
@@ -642,6 +642,8 @@ def test_evaluate_prints_everyday_accuracy_and_a_held_out_table(corpus, tiny_mod
     assert "The nineteenth set (everyday-nineteenth.tsv)" in out
     assert "The twentieth set (everyday-twentieth.tsv)" in out
     assert "The twenty-first set (everyday-twenty-first.tsv)" in out
+    assert "The twenty-second set (everyday-twenty-second.tsv)" in out
+    assert "The twenty-third set (everyday-twenty-third.tsv)" in out
     # The fourth set is Italian, Portuguese, Spanish and German, which these models do not serve.
     assert "The third set (everyday-third.tsv)" in out and "fourth set" not in out
     assert "Negated sentiment words (negation.tsv)" in out and "A modal before a comparative (modal.tsv)" in out
