@@ -1,5 +1,6 @@
 """Gunicorn settings shared by the Procfile (Elastic Beanstalk) and `make run`."""
 
+import errno
 import multiprocessing
 import os
 import signal
@@ -32,6 +33,13 @@ class ClientSocket(socket.socket):
 
     def setblocking(self, flag):
         self.settimeout(CLIENT_TIMEOUT if flag else 0.0)
+
+    def recv(self, size, flags=0):
+        try:
+            return super().recv(size, flags)
+        except TimeoutError:
+            # As a reset, which gunicorn drops quietly: it logs any other socket error with a traceback, at ERROR.
+            raise ConnectionResetError(errno.ECONNRESET, f"nothing received for {CLIENT_TIMEOUT:g} s") from None
 
 
 # All workers wait on one socket and the first awake takes a connection: in a burst that can be every

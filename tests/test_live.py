@@ -1,5 +1,6 @@
 """The service as deployed: gunicorn with the Procfile's settings, hostile requests, killed workers, SIGTERM."""
 
+import errno
 import gzip
 import importlib.util
 import json
@@ -367,11 +368,17 @@ def _worker(conf, server):
     return worker
 
 
-def test_a_worker_takes_no_more_than_its_share_while_the_others_are_forked():
-    """The master forks the workers one after the other: the first must not take a whole early burst."""
+def _settings():
+    """A fresh copy of gunicorn.conf.py as a module: its own shared counts."""
     spec = importlib.util.spec_from_file_location("gunicorn_settings", ROOT / "gunicorn.conf.py")
     conf = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conf)  # a fresh copy: its own shared counts
+    spec.loader.exec_module(conf)
+    return conf
+
+
+def test_a_worker_takes_no_more_than_its_share_while_the_others_are_forked():
+    """The master forks the workers one after the other: the first must not take a whole early burst."""
+    conf = _settings()
     server = SimpleNamespace(num_workers=2, WORKERS={})
     conf.when_ready(server)
     first = _worker(conf, server)
@@ -387,3 +394,19 @@ def test_a_worker_takes_no_more_than_its_share_while_the_others_are_forked():
     server.num_workers = 1
     conf.child_exit(server, third)  # fewer workers asked: nobody replaces it
     assert first.worker_connections == 1000
+
+
+def test_a_client_silent_for_client_timeout_reads_as_a_reset(monkeypatch):
+    """gunicorn logs a timed-out read as an error with its traceback, but drops a reset quietly."""
+    conf = _settings()
+    monkeypatch.setattr(conf, "CLIENT_TIMEOUT", 0.05)
+    ours, theirs = socket.socketpair()
+    client = conf.ClientSocket(ours.family, ours.type, ours.proto, ours.detach())
+    client.setblocking(True)  # as gthread sets it before each request
+    with pytest.raises(ConnectionResetError) as error:
+        client.recv(10)
+    assert error.value.errno == errno.ECONNRESET
+    theirs.sendall(b"more")
+    assert client.recv(10) == b"more"
+    client.close()
+    theirs.close()
