@@ -245,11 +245,13 @@ def _verify_signature(req, credentials):
 
 
 def _drain_body():
-    """Read and drop what is left of a refused body (bounded), so that a proxy still sending it gets the
-    413 instead of a reset connection (nginx would answer 502)."""
-    if (request.content_length or 0) > DRAIN_LIMIT:
+    """Read and drop a refused body (its Content-Length, at most DRAIN_LIMIT bytes), so that a proxy still sending it
+    gets the 413 instead of a reset connection (nginx would answer 502)."""
+    length = request.content_length
+    if length is not None and length > DRAIN_LIMIT:
         return  # more than the drain would read: the client gets its 413 at once, not after waiting for it
-    stream, left = request.environ["wsgi.input"], DRAIN_LIMIT
+    # Flask's development server hands over the socket itself: a read past the body would wait for the next request.
+    stream, left = request.environ["wsgi.input"], DRAIN_LIMIT if length is None else length
     try:
         while left > 0 and (chunk := stream.read(min(left, 1 << 16))):
             left -= len(chunk)
@@ -257,9 +259,8 @@ def _drain_body():
         pass  # the client stopped sending (gunicorn.conf.py's CLIENT_TIMEOUT): answer what it sent
 
 
-def _json(obj, status=200):
-    return current_app.response_class(json.dumps(obj, ensure_ascii=False), status=status,
-                                      mimetype="application/json")
+def _json(obj, status=200, mimetype="application/json"):
+    return current_app.response_class(json.dumps(obj, ensure_ascii=False), status=status, mimetype=mimetype)
 
 
 def create_app(config=None):
@@ -324,6 +325,10 @@ def create_app(config=None):
         message = error.description
         if isinstance(error, ClientDisconnected):
             code, message = "incomplete_body", "the request body ended or stopped arriving before it was complete"
+        if request.method == "POST" and request.path == "/":
+            # The Comprehend endpoint's errors in Comprehend's shape, which boto3 reads, whatever raised them.
+            status, answer = comprehend.error(ApiError(error.code, code, message))
+            return _json(answer, status, comprehend.CONTENT_TYPE)
         response = _json({"error": {"code": code, "message": message}}, error.code)
         # Keep the exception's own headers, such as a 405's Allow.
         response.headers.extend((k, v) for k, v in error.get_headers() if k.lower() != "content-type")
@@ -382,8 +387,7 @@ def create_app(config=None):
             status, answer = 200, comprehend.answer(service, target[len(comprehend.TARGET) :], body)
         except ApiError as error:
             status, answer = comprehend.error(error)
-        return app.response_class(json.dumps(answer, ensure_ascii=False), status=status,
-                                  mimetype=comprehend.CONTENT_TYPE)
+        return _json(answer, status, comprehend.CONTENT_TYPE)
 
     @app.post("/invocations")
     def invocations():

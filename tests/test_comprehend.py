@@ -88,6 +88,18 @@ def test_non_comprehend_post_to_root_is_an_invalid_request(serve):
     assert reply.json()["__type"] == "InvalidRequestException"
 
 
+def test_a_body_over_the_limit_is_refused_in_comprehends_shape(serve):
+    # Flask's development server serves these tests: its wsgi.input is the socket, where the 413's drain of the body
+    # once waited for bytes past it, for ever.
+    comprehend, url = serve(MAX_CONTENT_LENGTH=1000)
+    assert error_code(lambda: comprehend.detect_sentiment(Text="x" * 2000, LanguageCode="en")) == \
+        ("InvalidRequestException", 413)
+    reply = requests.post(url, data=b"{" + b" " * 2000 + b"}", headers={
+        "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "Comprehend_20171127.DetectSentiment"})
+    assert reply.status_code == 413 and reply.headers["Content-Type"] == "application/x-amz-json-1.1"
+    assert reply.json()["__type"] == "InvalidRequestException" and reply.json()["Message"]
+
+
 def test_an_unknown_operation_and_a_text_list_that_is_no_list_are_named(serve):
     _, url = serve()
     headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "Comprehend_20171127.DetectEntities"}
