@@ -257,9 +257,9 @@ def corpus_calibration(model, texts, labels):
 
 
 def main(argv=None):
-    """Print the everyday-sentence tables of the models in --models (the twenty-three sets, the sets of one construction
-    or kind, the sets typed without accents), their accuracy on texts without a letter, their table on --data's
-    --split, and their accuracy and calibration on --other-corpora."""
+    """Print the everyday-sentence tables of the models in --models (the twenty-three sets, the sets of one
+    construction or kind, the sets typed without accents), their accuracy on texts without a letter, their table on
+    --data's --split, and their accuracy and calibration on --other-corpora."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", default="models", help="folder holding manifest.json and the models")
     parser.add_argument("--data", help="folder holding umsab/<language>/<split>_*.txt (held-out data)")

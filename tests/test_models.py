@@ -106,7 +106,8 @@ FLOORS = {
     EVERYDAY_TWENTY_THIRD: {"en": (91.7, 91.7), "fr": (83.3, 83.3), "de": (79.2, 79.2), "it": (87.5, 87.5),
                             "es": (91.7, 87.5), "pt": (87.5, 87.5)},
 }
-# The same, on the twenty-three sets' sentences with accents typed without them ("genial", "schoen"; evaluate.unaccented).
+# The same, on the twenty-three sets' sentences with accents typed without them ("genial", "schoen";
+# evaluate.unaccented).
 UNACCENTED_FLOOR = {"fr": (90.8, 90.6), "de": (90.5, 90.5), "es": (90.1, 90.1)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
 LETTERLESS_FLOOR = {"en": 100.0, "fr": 94.4, "de": 100.0, "it": 100.0, "es": 94.4, "pt": 100.0, "ar": 88.9,

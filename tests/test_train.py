@@ -179,10 +179,13 @@ def test_every_second_copy_of_the_plain_sentences_ends_in_an_exclamation_mark_wh
                                                                       *spanish]
 
 
+# Every evaluation set: the everyday sets and the sets of one kind.
+EVALUATION_SETS = (*evaluate.EVERYDAY_SETS, *(path for _, path in evaluate.CASE_SETS))
+
+
 def _evaluation_texts():
-    """Every normalised text of the everyday sets and the sets of one kind."""
-    paths = [*evaluate.EVERYDAY_SETS, *(path for _, path in evaluate.CASE_SETS)]
-    return {normalize(text) for path in paths for _, _, text in evaluate.everyday_set(path)}
+    """Every normalised text of the evaluation sets."""
+    return {normalize(text) for path in EVALUATION_SETS for _, _, text in evaluate.everyday_set(path)}
 
 
 def test_plain_sentences_are_balanced_unique_and_none_is_in_an_evaluation_set():
@@ -229,7 +232,7 @@ def test_no_evaluation_sentence_is_a_near_copy_of_a_training_sentence_but_those_
         for language, _, text in read_rows(path, 3):
             training.setdefault(language, []).append(words(text))
     near = set()
-    for path in [*evaluate.EVERYDAY_SETS, *(path for _, path in evaluate.CASE_SETS)]:
+    for path in EVALUATION_SETS:
         for language, _, text in evaluate.everyday_set(path):
             mine = words(text)
             if any(len(mine & other) >= 0.6 * len(mine | other) for other in training.get(language, ())):
