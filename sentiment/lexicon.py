@@ -85,13 +85,15 @@ NEGATOR = 0
 SCOPE_END = 2
 MODAL = 3
 NEGATING_MODAL = 4  # a modal that is a negator too: "couldn't"
+PHRASE = 5  # the first word of a phrase of this project's lists ("worth every penny", "vale la pena")
 
 
 class Lexicon:
     """A word -> polarity (+1 or -1) map of one language, with that language's negators; its feature tokens
     are written `weight` times (fastText averages the tokens of a line, so more copies weigh more), with
     `drop_negated` a negated lexicon word and its negator leave the line, their flipped polarity counted, and
-    `stop_words` (less any lexicon word or negator among them) leave the line too."""
+    `stop_words` (less any lexicon word or negator among them) leave the line too. An entry of several words is a
+    phrase: its words count once, as one lexicon word at the first of them, and none of them on its own."""
 
     def __init__(self, polarities, language, weight=1, drop_negated=False, stop_words=()):
         self.entries = len(polarities)
@@ -101,9 +103,19 @@ class Lexicon:
         # Negators and the marks that end their reach share the map (as NEGATOR, SCOPE_END) so that each token
         # costs one lookup; "’" spellings too.
         negators, modals = _spellings(NEGATORS, language), _spellings(MODALS, language)
-        self.polarities = {**polarities, **dict.fromkeys(negators, NEGATOR),
+        words = {word: polarity for word, polarity in polarities.items() if " " not in word}
+        self.polarities = {**words, **dict.fromkeys(negators, NEGATOR),
                            **{word: NEGATING_MODAL if word in negators else MODAL for word in modals},
                            **dict.fromkeys(SCOPE_ENDS.split(), SCOPE_END)}
+        # A phrase's first word maps to PHRASE, so that a text without one costs nothing more; `_phrases` keeps what
+        # that word is alone and the rest of each of its phrases, the longest first.
+        self._phrases = {}
+        for phrase, polarity in sorted(polarities.items(), key=lambda item: -item[0].count(" ")):
+            if " " in phrase:
+                first, *rest = phrase.split(" ")
+                own = self._phrases.setdefault(first, (self.polarities.get(first), []))
+                own[1].append((rest, polarity))
+                self.polarities[first] = PHRASE
         # Matched against the tokens as written (not folded), as the words that follow and precede a comparative are.
         self._comparatives, self._articles = _words(COMPARATIVES, language), _words(ARTICLES, language)
         self._advisory, self._copulas = _words(ADVISORY, language), _words(COPULAS, language)
@@ -165,6 +177,8 @@ class Lexicon:
         asking = self._asking(words) if question else ()
         get = self.polarities.get
         fold_accents = self._fold
+        # The last position of the phrase found last: its other words count nothing.
+        phrase_end = -1
         for index, token in enumerate(words):
             polarity = get(token)
             # Folding only the tokens that miss and have accents costs less than folding the whole text.
@@ -173,6 +187,18 @@ class Lexicon:
             if polarity is None:
                 since_negator += 1
                 continue
+            if index <= phrase_end:
+                since_negator += 1
+                continue
+            if polarity == PHRASE:
+                polarity, phrase_end, concord = self._phrase(words, index, token)
+                if polarity is None:
+                    since_negator += 1
+                    continue
+                if concord:
+                    # A phrase that begins with a negator agrees with one before it rather than being flipped by it:
+                    # "non mi hanno mai più scritto", "no vuelvo nunca más".
+                    since_negator = NEGATION_WINDOW
             if polarity == NEGATOR:
                 if index in asking:
                     # Its tweets' weight is a denial's: it leaves the line as a negator that flips does.
@@ -211,6 +237,20 @@ class Lexicon:
             elif polarity:
                 negative += 1
         return positive, negative, negated
+
+    def _phrase(self, words, index, first):
+        """Return the polarity of the phrase that starts with `first` at `index` of the tokens `words`, its last
+        position and whether `first` is a negator; if none does, `first`'s own polarity (or None), `index` and
+        False."""
+        own, phrases = self._phrases[first.translate(_FOLD) if self._fold else first]
+        for rest, polarity in phrases:
+            end = index + len(rest)
+            following = words[index + 1:end + 1]
+            if self._fold:
+                following = [word.translate(_FOLD) for word in following]
+            if following == rest:
+                return polarity, end, own in (NEGATOR, NEGATING_MODAL)
+        return own, index, False
 
     def _asking(self, words):
         """Return the positions of the tokens `words` in a clause that ends with "?" and does not start with a
@@ -281,21 +321,22 @@ def inflect(word, language):
     return []
 
 
-def read_entries(path, language):
-    """Yield the (token, polarity) entries of a lexicon file that `normalize` keeps as one token."""
+def read_entries(path, language, phrases=False):
+    """Yield the (token, polarity) entries of a lexicon file that `normalize` keeps as one token (with `phrases`,
+    those of several tokens too)."""
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         word, _, polarity = line.partition("\t")
         token = fold(normalize(word), language)
-        if token and " " not in token and (polarity in POLARITY or polarity == "0"):
+        if token and (phrases or " " not in token) and (polarity in POLARITY or polarity == "0"):
             yield token, polarity
 
 
 def merge(sources, out, language=None, overrides=(), words=frozenset(), forms=None):
     """Write the union of lexicon files `sources` to `out` (via a `.part` file), each word as `normalize`
     tokenises it, a word two sources disagree on left out; then `overrides` (word<TAB>1, -1, or 0 to
-    remove a word), then the inflected forms of `language`, and those that `forms` maps each word to, that no entry
-    lists (two inflections that disagree are left out), then their UNACCENTED spellings that are neither an entry, nor
-    set to 0, nor among `words`."""
+    remove a word; phrases of several words too), then the inflected forms of `language`'s words, and those that
+    `forms` maps each word to, that no entry lists (two inflections that disagree are left out), then their UNACCENTED
+    spellings that are neither an entry, nor set to 0, nor among `words`."""
     polarities, conflicts = {}, set()
     for source in sources:
         for token, polarity in read_entries(source, language):
@@ -304,7 +345,7 @@ def merge(sources, out, language=None, overrides=(), words=frozenset(), forms=No
     for token in conflicts:
         del polarities[token]
     for source in overrides:
-        for token, polarity in read_entries(source, language):
+        for token, polarity in read_entries(source, language, phrases=True):
             polarities[token] = polarity
     # A word set to 0 carries no sentiment: no other word's inflection brings it back ("foi" + "s": "fois").
     neutral = {token for token, polarity in polarities.items() if polarity == "0"}
@@ -312,6 +353,8 @@ def merge(sources, out, language=None, overrides=(), words=frozenset(), forms=No
     inflected, conflicts = {}, set()
     forms = forms or {}
     for word, polarity in polarities.items():
+        if " " in word:
+            continue
         for form in (*inflect(word, language), *forms.get(word, ())):
             if form in neutral:
                 continue

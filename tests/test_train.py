@@ -411,6 +411,39 @@ def test_a_negated_yes_or_no_question_keeps_its_words_polarity(language, text, c
     assert lexicon.counts(normalize(text)) == counts
 
 
+@pytest.mark.parametrize("language, text, counts, without_negated", [
+    ("es", "vale la pena", (1, 0), "vale la pena"),  # "pena" counts only outside the phrase
+    ("es", "no vale la pena", (0, 1), "la pena"),  # the negator flips the phrase, and both leave the line
+    ("es", "qué pena", (0, 1), "qué pena"),
+    ("es", "vale , gracias", (1, 0), "vale , gracias"),  # a phrase's first word alone keeps its own polarity
+    ("en", "i can't wait", (1, 0), "i can't wait"),  # a negator that begins a phrase is a word of it
+    ("it", "non mi hanno mai più scritto", (0, 1), "non mi hanno mai più scritto"),  # and agrees with one before it
+    ("en", "i can't say it's great", (0, 1), "i say it's"),  # and alone is still a negator
+    ("en", "it was worth every penny", (1, 0), "it was worth every penny"),  # the longest phrase first
+    ("en", "it was worth every", (0, 1), "it was worth every"),  # else a shorter one
+    ("pt", "não vejo a hora das férias", (1, 0), "não vejo a hora das férias"),  # accents folded as the lexicon's
+])
+def test_a_phrase_counts_once_as_one_lexicon_word(language, text, counts, without_negated):
+    polarities = {"vale la pena": 1, "vale": 1, "pena": -1, "can't wait": 1, "great": 1, "worth every penny": 1,
+                  "worth every": -1, "nao vejo a hora": 1, "mai più": -1}
+    lexicon = Lexicon(polarities, language, drop_negated=True)
+    assert lexicon.counts(normalize(text)) == counts
+    assert lexicon.line(normalize(text)).rpartition(" lexpos")[0] == without_negated
+
+
+def test_own_lists_add_phrases_without_inflections(tmp_path):
+    (tmp_path / "source.tsv").write_text("coup\t-1\nvaut le coup\t1\n", encoding="utf-8")
+    (tmp_path / "own.tsv").write_text("ça vaut le coup\t1\nvaut pas le coup\t-1\n", encoding="utf-8")
+    merge([tmp_path / "source.tsv"], tmp_path / "out.tsv", "fr", [tmp_path / "own.tsv"])
+    lines = set((tmp_path / "out.tsv").read_text(encoding="utf-8").splitlines())
+    assert {"ça vaut le coup\t1", "ca vaut le coup\t1", "vaut pas le coup\t-1", "coup\t-1", "coups\t-1"} <= lines
+    assert "vaut le coup\t1" not in lines  # a source's phrase is left out
+    assert "vaut pas le coups\t-1" not in lines  # a phrase has no inflected forms
+    lexicon = Lexicon.load(tmp_path / "out.tsv", "fr")
+    assert lexicon.counts(normalize("Ça vaut le coup !")) == (1, 0)
+    assert lexicon.counts(normalize("Ça ne vaut pas le coup.")) == (0, 1)
+
+
 def test_a_lexicon_weight_writes_its_features_that_many_times(tmp_path):
     lexicon = Lexicon({"great": 1, "bad": -1}, "en", weight=3)
     assert lexicon.line(normalize("great, not bad")) == "great , not bad" + " lexpos2 lexneg0" * 3
