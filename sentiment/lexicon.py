@@ -108,13 +108,14 @@ class Lexicon:
                            **{word: NEGATING_MODAL if word in negators else MODAL for word in modals},
                            **dict.fromkeys(SCOPE_ENDS.split(), SCOPE_END)}
         # A phrase's first word maps to PHRASE, so that a text without one costs nothing more; `_phrases` keeps what
-        # that word is alone and the rest of each of its phrases, the longest first.
+        # that word is alone and, by their second word, the rest of its phrases and their polarity, the longest first:
+        # a first word and a second that begin no phrase together cost one more lookup.
         self._phrases = {}
         for phrase, polarity in sorted(polarities.items(), key=lambda item: -item[0].count(" ")):
             if " " in phrase:
-                first, *rest = phrase.split(" ")
-                own = self._phrases.setdefault(first, (self.polarities.get(first), []))
-                own[1].append((rest, polarity))
+                first, second, *rest = phrase.split(" ")
+                own, by_second = self._phrases.setdefault(first, (self.polarities.get(first), {}))
+                by_second.setdefault(second, []).append((rest, polarity))
                 self.polarities[first] = PHRASE
         # Matched against the tokens as written (not folded), as the words that follow and precede a comparative are.
         self._comparatives, self._articles = _words(COMPARATIVES, language), _words(ARTICLES, language)
@@ -242,10 +243,13 @@ class Lexicon:
         """Return the polarity of the phrase that starts with `first` at `index` of the tokens `words`, its last
         position and whether `first` is a negator; if none does, `first`'s own polarity (or None), `index` and
         False."""
-        own, phrases = self._phrases[first.translate(_FOLD) if self._fold else first]
-        for rest, polarity in phrases:
-            end = index + len(rest)
-            following = words[index + 1:end + 1]
+        own, by_second = self._phrases[first if first in self._phrases else first.translate(_FOLD)]
+        second = words[index + 1] if index + 1 < len(words) else None
+        if second is not None and self._fold:
+            second = second.translate(_FOLD)
+        for rest, polarity in by_second.get(second, ()):
+            end = index + 1 + len(rest)
+            following = words[index + 2:end + 1]
             if self._fold:
                 following = [word.translate(_FOLD) for word in following]
             if following == rest:
