@@ -156,6 +156,7 @@ HOSTILE = {
     "one letter": "a" * 5000,
     "emoji": "😀" * 1250,
     "mentions": "@a " * 1666,
+    "phrase first words": "can't " * 833,
 }
 
 
