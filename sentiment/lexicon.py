@@ -104,6 +104,7 @@ class Lexicon:
         # costs one lookup; "’" spellings too.
         negators, modals = _spellings(NEGATORS, language), _spellings(MODALS, language)
         words = {word: polarity for word, polarity in polarities.items() if " " not in word}
+        phrases = sorted((item for item in polarities.items() if " " in item[0]), key=lambda item: -item[0].count(" "))
         self.polarities = {**words, **dict.fromkeys(negators, NEGATOR),
                            **{word: NEGATING_MODAL if word in negators else MODAL for word in modals},
                            **dict.fromkeys(SCOPE_ENDS.split(), SCOPE_END)}
@@ -111,12 +112,11 @@ class Lexicon:
         # that word is alone and, by their second word, the rest of its phrases and their polarity, the longest first:
         # a first word and a second that begin no phrase together cost one more lookup.
         self._phrases = {}
-        for phrase, polarity in sorted(polarities.items(), key=lambda item: -item[0].count(" ")):
-            if " " in phrase:
-                first, second, *rest = phrase.split(" ")
-                own, by_second = self._phrases.setdefault(first, (self.polarities.get(first), {}))
-                by_second.setdefault(second, []).append((rest, polarity))
-                self.polarities[first] = PHRASE
+        for phrase, polarity in phrases:
+            first, second, *rest = phrase.split(" ")
+            own, by_second = self._phrases.setdefault(first, (self.polarities.get(first), {}))
+            by_second.setdefault(second, []).append((rest, polarity))
+            self.polarities[first] = PHRASE
         # Matched against the tokens as written (not folded), as the words that follow and precede a comparative are.
         self._comparatives, self._articles = _words(COMPARATIVES, language), _words(ARTICLES, language)
         self._advisory, self._copulas = _words(ADVISORY, language), _words(COPULAS, language)
