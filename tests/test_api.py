@@ -2,6 +2,7 @@
 
 import codecs
 import csv
+import gc
 import gzip
 import io
 import json
@@ -52,6 +53,12 @@ def test_welcome_page_has_heading_and_try_it_form(client):
     links = [tag.get("src") or tag.get("href") for tag in page.find_all(["script", "link", "img", "a"])]
     assert links and all(link.startswith("/") for link in links if link)  # no CDN: works offline
     assert all(client.get(link).status_code == 200 for link in links if link and link.startswith("/static/"))
+
+
+def test_the_module_app_freezes_what_start_up_built():
+    """The objects of `application.application` are left out of the garbage collector's passes."""
+    assert gc.get_freeze_count() > 0
+    assert not any(obj is application.application for obj in gc.get_objects())
 
 
 def test_ping_is_ready_with_languages_and_versions(client):
