@@ -11,7 +11,7 @@ from .text import normalize
 NEGATORS = {
     "en": "not no never nothing nobody none neither nor without cannot can't don't doesn't didn't isn't wasn't "
           "aren't weren't won't wouldn't shouldn't couldn't haven't hasn't hadn't ain't dont doesnt didnt isnt",
-    "fr": "pas jamais rien aucun aucune ni sans guère",
+    "fr": "ne pas jamais rien aucun aucune ni sans guère",
     "de": "nicht kein keine keinen keinem keiner keines nie niemals nichts niemand ohne weder",
     "it": "non mai niente nulla nessun nessuno nessuna né senza",
     "es": "no nunca jamás nada nadie ningún ninguno ninguna ni sin tampoco",
@@ -78,6 +78,14 @@ _FOLD = str.maketrans("áàâãäéèêëíìîïóòôõöúùûüç", "aaaaaee
 # on a keyboard without them still finds its sentiment words. Spanish keeps "ñ", as its typists do. Not Italian: its
 # lexicon has four accented words, and its everyday sentences typed without accents gained nothing.
 UNACCENTED = {"fr": _FOLD, "es": _FOLD, "de": str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})}
+# Per language: the clitics it elides before a vowel or a mute h, which normalize keeps with their word ("t'aime",
+# "l'horreur", "m'ennuie"): a token that begins with one and that the lexicon lacks is looked up without it.
+ELIDED = {"fr": "l j m t s d qu"}
+# Per language: its negation elided the same way ("n'", of the negator "ne"), the initials it is elided before, and the
+# negator it stands for. It negates the word it is elided onto ("je n'aime pas" is no praise, though "pas" comes after
+# "aime"), so each lexicon word with such an initial is listed after it with the opposite polarity; a token that begins
+# with it and that the lexicon lacks reads as the negator ("ce n'est plus drôle").
+ELIDED_NEGATION = {"fr": ("n", "aàâæeéèêëiîïoôœuùûüyh", "ne")}
 # Counts of positive and negative hits are bucketed: 0, 1, 2, and 3 or more.
 MAX_BUCKET = 3
 POLARITY = {"1": 1, "-1": -1}
@@ -104,6 +112,9 @@ class Lexicon:
         # costs one lookup; "’" spellings too.
         negators, modals = _spellings(NEGATORS, language), _spellings(MODALS, language)
         words = {word: polarity for word, polarity in polarities.items() if " " not in word}
+        self._negation, initials, self._negator = ELIDED_NEGATION.get(language, (None, "", None))
+        words = {**{f"{self._negation}'{word}": -polarity for word, polarity in words.items() if word[0] in initials},
+                 **words}
         phrases = sorted((item for item in polarities.items() if " " in item[0]), key=lambda item: -item[0].count(" "))
         self.polarities = {**words, **dict.fromkeys(negators, NEGATOR),
                            **{word: NEGATING_MODAL if word in negators else MODAL for word in modals},
@@ -115,7 +126,7 @@ class Lexicon:
         for phrase, polarity in phrases:
             first, second, *rest = phrase.split(" ")
             own, by_second = self._phrases.setdefault(first, (self.polarities.get(first), {}))
-            by_second.setdefault(second, []).append((rest, polarity))
+            by_second.setdefault(second, []).append((rest, polarity, not set(negators).isdisjoint(phrase.split(" "))))
             self.polarities[first] = PHRASE
         # Matched against the tokens as written (not folded), as the words that follow and precede a comparative are.
         self._comparatives, self._articles = _words(COMPARATIVES, language), _words(ARTICLES, language)
@@ -124,6 +135,8 @@ class Lexicon:
         self._advice_before = frozenset(_spellings(ADVICE_BEFORE, language))
         self._infinitive = INFINITIVE.get(language, ())
         self._question_words = _words(QUESTION_WORDS, language)
+        self._clitics = _words(ELIDED, language)
+        self._elides = bool(self._clitics or self._negation)
         self.stop_words = frozenset(stop_words) - self.polarities.keys()
         # Every feature string, built once: the hot path only indexes this table.
         self._features = [[f" lexpos{p} lexneg{n}" * weight for n in range(MAX_BUCKET + 1)]
@@ -146,7 +159,8 @@ class Lexicon:
         modals and the words of advice, with `drop_negated`, and the `stop_words`) and their feature tokens: the
         bucketed `counts`, `weight` times."""
         words = tokens.split(" ")
-        positive, negative, negated = self._scan(words, "?" in tokens)
+        looked = self._looked_up(tokens, words) if self._elides else words
+        positive, negative, negated = self._scan(looked, "?" in tokens)
         kept = words
         if negated and self.drop_negated:
             kept = [word for index, word in enumerate(words) if index not in negated]
@@ -161,7 +175,30 @@ class Lexicon:
         """Return the numbers of positive and negative lexicon words in normalised `tokens`, a word's
         polarity flipped when a negator comes just before it in the same clause, and a comparative's when a modal
         does; a comparative or superlative that gives advice counts neither."""
-        return self._scan(tokens.split(" "), "?" in tokens)[:2]
+        words = tokens.split(" ")
+        return self._scan(self._looked_up(tokens, words) if self._elides else words, "?" in tokens)[:2]
+
+    def _looked_up(self, tokens, words):
+        """Return the tokens `words` (of normalised `tokens`) as the lexicon looks them up: with "'" for "’"; those that
+        begin with an elided clitic (ELIDED) and that it lacks without the clitic, and those that begin with an elided
+        negation (ELIDED_NEGATION) and that it lacks as the negator."""
+        # From one apostrophe to the next with str methods: most tokens have none, and a loop over them all would
+        # cost a French tweet about a microsecond.
+        text = tokens.replace("’", "'") if "’" in tokens else tokens
+        looked, at = words, text.find("'")
+        while at >= 0:
+            start, end = text.rfind(" ", 0, at) + 1, text.find(" ", at)
+            clitic = text[start:at]
+            if clitic in self._clitics or clitic == self._negation:
+                token = text[start:end if end >= 0 else None]
+                if self.polarities.get(token) is None:
+                    token = token[at - start + 1:] if clitic in self._clitics else self._negator
+                index = text.count(" ", 0, start)
+                if looked is words:
+                    looked = list(words)
+                looked[index] = token
+            at = text.find("'", end) if end >= 0 else -1
+        return looked
 
     def _scan(self, words, question):
         """Return `counts` of the tokens `words` (with `question`, a "?" among them) and the positions of the flipped
@@ -197,8 +234,8 @@ class Lexicon:
                     since_negator += 1
                     continue
                 if concord:
-                    # A phrase that begins with a negator agrees with one before it rather than being flipped by it:
-                    # "non mi hanno mai più scritto", "no vuelvo nunca más".
+                    # A phrase that holds a negator agrees with one before it rather than being flipped by it:
+                    # "non mi hanno mai più scritto", "no vuelvo nunca más", "ça ne vaut pas le coup".
                     since_negator = NEGATION_WINDOW
             if polarity == NEGATOR:
                 if index in asking:
@@ -241,19 +278,19 @@ class Lexicon:
 
     def _phrase(self, words, index, first):
         """Return the polarity of the phrase that starts with `first` at `index` of the tokens `words`, its last
-        position and whether `first` is a negator; if none does, `first`'s own polarity (or None), `index` and
+        position and whether it holds a negator; if none does, `first`'s own polarity (or None), `index` and
         False."""
         own, by_second = self._phrases[first if first in self._phrases else first.translate(_FOLD)]
         second = words[index + 1] if index + 1 < len(words) else None
         if second is not None and self._fold:
             second = second.translate(_FOLD)
-        for rest, polarity in by_second.get(second, ()):
+        for rest, polarity, concord in by_second.get(second, ()):
             end = index + 1 + len(rest)
             following = words[index + 2:end + 1]
             if self._fold:
                 following = [word.translate(_FOLD) for word in following]
             if following == rest:
-                return polarity, end, own in (NEGATOR, NEGATING_MODAL)
+                return polarity, end, concord
         return own, index, False
 
     def _asking(self, words):

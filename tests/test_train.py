@@ -431,6 +431,25 @@ def test_a_phrase_counts_once_as_one_lexicon_word(language, text, counts, withou
     assert lexicon.line(normalize(text)).rpartition(" lexpos")[0] == without_negated
 
 
+@pytest.mark.parametrize("text, counts", [
+    ("Je t'aime.", (1, 0)),
+    ("Je m’ennuie, je l'adore pas.", (1, 1)),  # "pas" after the verb flips nothing, as before
+    ("Je suis d’accord.", (1, 0)),  # an entry with its apostrophe is its own word ("accord" is not in the lexicon)
+    ("L'horreur, c'est l'aimer.", (0, 1)),  # "aimer" is not in the lexicon; "c'" is no clitic here
+    ("Je n'aime pas ça.", (0, 1)),  # "n'" negates the word it is elided onto
+    ("Je ne l’aime pas.", (0, 1)),  # "ne" is a negator
+    ("Ce n'est plus drôle, l'horreur.", (0, 2)),  # "n'" on a word the lexicon lacks is a negator
+    ("Ça ne vaut pas le coup.", (0, 1)),  # a phrase that holds a negator agrees with one before it
+])
+def test_french_elision_is_read_through(text, counts):
+    polarities = {"aime": 1, "adore": 1, "ennuie": -1, "d'accord": 1, "horreur": -1, "drôle": 1,
+                  "vaut pas le coup": -1}
+    lexicon = Lexicon(polarities, "fr")
+    assert lexicon.counts(normalize(text)) == counts
+    assert lexicon.line(normalize(text)).startswith(normalize(text) + " lexpos")  # the model reads the tokens as typed
+    assert Lexicon({"aime": 1}, "it").counts(normalize("t'aime")) == (0, 0)  # Italian has no such rule
+
+
 def test_own_lists_add_phrases_without_inflections(tmp_path):
     (tmp_path / "source.tsv").write_text("coup\t-1\nvaut le coup\t1\n", encoding="utf-8")
     (tmp_path / "own.tsv").write_text("ça vaut le coup\t1\nvaut pas le coup\t-1\n", encoding="utf-8")
