@@ -122,11 +122,11 @@ class Lexicon:
         # A phrase's first word maps to PHRASE, so that a text without one costs nothing more; `_phrases` keeps what
         # that word is alone and, by their second word, the rest of its phrases and their polarity, the longest first:
         # a first word and a second that begin no phrase together cost one more lookup.
-        self._phrases = {}
+        self._phrases, negators = {}, frozenset(negators)
         for phrase, polarity in phrases:
             first, second, *rest = phrase.split(" ")
             own, by_second = self._phrases.setdefault(first, (self.polarities.get(first), {}))
-            by_second.setdefault(second, []).append((rest, polarity, not set(negators).isdisjoint(phrase.split(" "))))
+            by_second.setdefault(second, []).append((rest, polarity, not negators.isdisjoint(phrase.split(" "))))
             self.polarities[first] = PHRASE
         # Matched against the tokens as written (not folded), as the words that follow and precede a comparative are.
         self._comparatives, self._articles = _words(COMPARATIVES, language), _words(ARTICLES, language)
