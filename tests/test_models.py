@@ -50,7 +50,7 @@ FLOORS = {
     # Questions, exclamations and texts without a final mark ("Do you deliver on Saturdays?"), and a second such set.
     QUESTIONS: {"en": (87.5, 87.5), "fr": (87.5, 87.5), "de": (79.2, 79.2), "it": (79.2, 79.2), "es": (79.2, 79.2),
                 "pt": (83.3, 83.3)},
-    QUESTIONS_SECOND: {"en": (83.3, 83.3), "fr": (91.7, 91.7), "de": (87.5, 87.5), "it": (87.5, 87.5),
+    QUESTIONS_SECOND: {"en": (83.3, 83.3), "fr": (87.5, 87.5), "de": (87.5, 87.5), "it": (87.5, 87.5),
                        "es": (79.2, 79.2), "pt": (83.3, 87.5)},
     # Questions alone ("Why does the lift break down every single week?"), and a second such set.
     QUESTIONS_THIRD: {"en": (72.2, 72.2), "fr": (77.8, 77.8), "de": (66.7, 66.7), "it": (77.8, 77.8),
@@ -58,7 +58,7 @@ FLOORS = {
     QUESTIONS_FOURTH: {"en": (55.6, 55.6), "fr": (77.8, 77.8), "de": (77.8, 77.8), "it": (72.2, 72.2),
                        "es": (61.1, 61.1), "pt": (66.7, 66.7)},
     # Statements ending in "!" ("Bins are collected on Tuesday this week!").
-    EXCLAMATIONS: {"en": (77.8, 77.8), "fr": (77.8, 77.8), "de": (83.3, 83.3), "it": (100.0, 100.0),
+    EXCLAMATIONS: {"en": (77.8, 77.8), "fr": (72.2, 72.2), "de": (83.3, 83.3), "it": (100.0, 100.0),
                    "es": (83.3, 83.3), "pt": (83.3, 77.8)},
     # The fifth set, written before the plain training sentences, the seventh, written before the second 180 of
     # each language, the eighth, written before the third 180, the ninth, written before the fourth 180, the tenth,
@@ -91,26 +91,26 @@ FLOORS = {
                          "es": (95.8, 95.8), "pt": (87.5, 87.5)},
     EVERYDAY_SIXTEENTH: {"en": (87.5, 87.5), "fr": (87.5, 87.5), "de": (100.0, 100.0), "it": (91.7, 91.7),
                          "es": (83.3, 83.3), "pt": (100.0, 100.0)},
-    EVERYDAY_SEVENTEENTH: {"en": (87.5, 87.5), "fr": (87.5, 87.5), "de": (100.0, 100.0), "it": (95.8, 95.8),
+    EVERYDAY_SEVENTEENTH: {"en": (87.5, 87.5), "fr": (91.7, 91.7), "de": (100.0, 100.0), "it": (95.8, 95.8),
                            "es": (87.5, 87.5), "pt": (100.0, 100.0)},
     EVERYDAY_EIGHTEENTH: {"en": (91.7, 91.7), "fr": (100.0, 100.0), "de": (87.5, 87.5), "it": (87.5, 87.5),
                           "es": (87.5, 87.5), "pt": (100.0, 100.0)},
-    EVERYDAY_NINETEENTH: {"en": (95.8, 95.8), "fr": (87.5, 87.5), "de": (100.0, 100.0), "it": (95.8, 95.8),
+    EVERYDAY_NINETEENTH: {"en": (95.8, 95.8), "fr": (91.7, 91.7), "de": (100.0, 100.0), "it": (95.8, 95.8),
                           "es": (95.8, 95.8), "pt": (91.7, 91.7)},
     EVERYDAY_TWENTIETH: {"en": (87.5, 87.5), "fr": (83.3, 83.3), "de": (91.7, 91.7), "it": (91.7, 91.7),
                          "es": (79.2, 79.2), "pt": (87.5, 87.5)},
-    EVERYDAY_TWENTY_FIRST: {"en": (87.5, 87.5), "fr": (87.5, 87.5), "de": (91.7, 91.7), "it": (91.7, 91.7),
+    EVERYDAY_TWENTY_FIRST: {"en": (87.5, 87.5), "fr": (91.7, 91.7), "de": (91.7, 91.7), "it": (91.7, 91.7),
                             "es": (87.5, 87.5), "pt": (87.5, 87.5)},
-    EVERYDAY_TWENTY_SECOND: {"en": (91.7, 91.7), "fr": (95.8, 95.8), "de": (87.5, 87.5), "it": (79.2, 79.2),
+    EVERYDAY_TWENTY_SECOND: {"en": (91.7, 91.7), "fr": (100.0, 100.0), "de": (87.5, 87.5), "it": (79.2, 79.2),
                              "es": (95.8, 95.8), "pt": (87.5, 87.5)},
     EVERYDAY_TWENTY_THIRD: {"en": (91.7, 91.7), "fr": (87.5, 87.5), "de": (79.2, 79.2), "it": (87.5, 87.5),
                             "es": (91.7, 87.5), "pt": (87.5, 87.5)},
 }
 # The same, on the twenty-three sets' sentences with accents typed without them ("genial", "schoen";
 # evaluate.unaccented).
-UNACCENTED_FLOOR = {"fr": (91.0, 90.6), "de": (91.6, 91.6), "es": (90.3, 90.3)}
+UNACCENTED_FLOOR = {"fr": (91.0, 90.4), "de": (91.6, 91.6), "es": (90.3, 90.3)}
 # Accuracy (%) on the texts without a letter (emoji, emoticons, numbers) of each shipped model, as built.
-LETTERLESS_FLOOR = {"en": 100.0, "fr": 97.2, "de": 100.0, "it": 100.0, "es": 94.4, "pt": 100.0, "ar": 88.9,
+LETTERLESS_FLOOR = {"en": 100.0, "fr": 94.4, "de": 100.0, "it": 100.0, "es": 94.4, "pt": 100.0, "ar": 88.9,
                     "hi": 58.3}
 
 
