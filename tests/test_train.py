@@ -433,6 +433,7 @@ def test_a_phrase_counts_once_as_one_lexicon_word(language, text, counts, withou
 
 @pytest.mark.parametrize("text, counts", [
     ("Je t'aime.", (1, 0)),
+    ("aujourd'hui je l'aime et je t’adore", (2, 0)),  # several, the last at the end, one with an apostrophe of its own
     ("Je m’ennuie, je l'adore pas.", (1, 1)),  # "pas" after the verb flips nothing, as before
     ("Je suis d’accord.", (1, 0)),  # an entry with its apostrophe is its own word ("accord" is not in the lexicon)
     ("L'horreur, c'est l'aimer.", (0, 1)),  # "aimer" is not in the lexicon; "c'" is no clitic here
