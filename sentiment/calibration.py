@@ -26,10 +26,12 @@ def calibrate(probabilities, temperature, bias, smoothing=0.0):
     return [(1.0 - smoothing) * p / total + smoothing / len(powered) for p in powered]
 
 
-def calibrate_as_served(rows, plain, temperature, bias, smoothing, plain_temperature):
+def calibrate_as_served(rows, plain, temperature, bias, smoothing, plain_temperature, plain_bias=None):
     """Return `rows` calibrated as the service scores them (SentimentModel.classify): those `plain` at
-    `plain_temperature`, unsmoothed, the others at `temperature` with `smoothing`."""
-    return [calibrate(row, plain_temperature, bias) if is_plain else calibrate(row, temperature, bias, smoothing)
+    `plain_temperature` with `plain_bias` (None: `bias`), unsmoothed, the others at `temperature` with `bias` and
+    `smoothing`."""
+    plain_bias = bias if plain_bias is None else plain_bias
+    return [calibrate(row, plain_temperature, plain_bias) if is_plain else calibrate(row, temperature, bias, smoothing)
             for row, is_plain in zip(rows, plain)]
 
 
@@ -124,9 +126,10 @@ def fit_smoothing(rows, truth, temperature, bias):
     return temperature / factor, [float(np.clip(b * factor, -MAX_BIAS, MAX_BIAS)) for b in bias], smoothing
 
 
-def match_accuracy(rows, truth, plain, temperature, bias, smoothing, plain_temperature):
+def match_accuracy(rows, truth, plain, temperature, bias, smoothing, plain_temperature, plain_bias=None):
     """Return (temperature, bias), both scaled by one factor, which keeps the answers of the rows that take them, so
-    that the mean top score of `rows` as served (those `plain` at `plain_temperature`, unsmoothed) is their accuracy.
+    that the mean top score of `rows` as served (those `plain` at `plain_temperature` with `plain_bias`, None: the
+    scaled `bias`, unsmoothed) is their accuracy.
     Log loss alone left English's and Spanish's tweets 2 points surer than right: those that read as plain sentences
     take the plain temperature, fitted on sentences clearer than they are."""
 
@@ -135,7 +138,7 @@ def match_accuracy(rows, truth, plain, temperature, bias, smoothing, plain_tempe
 
     def excess(factor):
         served = calibrate_as_served(rows, plain, temperature * factor, scaled_bias(factor), smoothing,
-                                     plain_temperature)
+                                     plain_temperature, plain_bias)
         right = sum(max(range(len(row)), key=row.__getitem__) == t for row, t in zip(served, truth))
         return sum(max(row) for row in served) - right
 
@@ -147,14 +150,17 @@ def match_accuracy(rows, truth, plain, temperature, bias, smoothing, plain_tempe
     return temperature * factor, scaled_bias(factor)
 
 
-def fit_all(rows, truth, read_plain, plain_rows, plain_truth, bias=False, smoothed=False):
+def fit_all(rows, truth, read_plain, plain_rows, plain_truth, bias=False, smoothed=False, plain_bias=None):
     """Return a model's calibration from its out-of-fold tweets (`rows`, `truth`; `read_plain`: each scored as a plain
     sentence) and plain sentences (`plain_rows`, `plain_truth`; none: no plain temperature): (temperature, per-class
-    bias, smoothing, plain temperature or None), fitted in that order and then matched to the accuracy."""
+    bias, smoothing, plain temperature or None), fitted in that order and then matched to the accuracy. Plain sentences
+    take `plain_bias` (None: the tweets' bias)."""
     temperature, biases = fit(rows, truth, bias)
     smoothing = 0.0
     if smoothed:
         temperature, biases, smoothing = fit_smoothing(rows, truth, temperature, biases)
-    plain_temperature = fit_temperature(plain_rows, plain_truth, biases) if plain_truth else None
-    temperature, biases = match_accuracy(rows, truth, read_plain, temperature, biases, smoothing, plain_temperature)
+    plain_temperature = fit_temperature(plain_rows, plain_truth, biases if plain_bias is None else plain_bias) \
+        if plain_truth else None
+    temperature, biases = match_accuracy(rows, truth, read_plain, temperature, biases, smoothing, plain_temperature,
+                                         plain_bias)
     return temperature, biases, smoothing, plain_temperature

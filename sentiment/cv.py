@@ -93,6 +93,7 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, fir
     plain_truths = [[LABELS.index(plain[i][1]) for i in plain_test] for *_, plain_test in held_out]
     tweet_rows = [rows[: len(test)] for (_, _, test, _), (rows, _) in zip(held_out, outputs)]
     plain_rows = [rows[len(test) :] for (_, _, test, _), (rows, _) in zip(held_out, outputs)]
+    plain_bias = recipes.plain_bias(chosen)
     result = {"macro_f1": [], "rows": [], "read_plain": [], "calibrated": [], "truth": [], "everyday": [],
               "plain_rows": [], "plain_calibrated": [], "plain_truth": []}
     for cell, ((repeat, fold, test, _), (_, everyday_rows)) in enumerate(zip(held_out, outputs)):
@@ -103,15 +104,16 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, fir
             [row for i in others for row in tweet_rows[i]], [t for i in others for t in truths[i]],
             [read_plain[index] for i in others for index in held_out[i][2]],
             [row for i in others for row in plain_rows[i]], [t for i in others for t in plain_truths[i]],
-            chosen["class_bias"], chosen["smoothing"])
+            chosen["class_bias"], chosen["smoothing"], plain_bias)
         plain_temperature = plain_temperature or temperature
         if plain:
             result["plain_rows"] += plain_rows[cell]
-            result["plain_calibrated"] += [calibrate(row, plain_temperature, bias) for row in plain_rows[cell]]
+            result["plain_calibrated"] += [calibrate(row, plain_temperature, bias if plain_bias is None else plain_bias)
+                                           for row in plain_rows[cell]]
             result["plain_truth"] += plain_truths[cell]
         rows, rows_plain = tweet_rows[cell], [read_plain[i] for i in test]
         # As the service does: a tweet that reads as a plain sentence takes the plain temperature.
-        calibrated = calibrate_as_served(rows, rows_plain, temperature, bias, smoothing, plain_temperature)
+        calibrated = calibrate_as_served(rows, rows_plain, temperature, bias, smoothing, plain_temperature, plain_bias)
         truth = truths[cell]
         result["macro_f1"].append(metrics([LABELS[t] for t in truth], [_label(row) for row in calibrated])["macro_f1"])
         result["rows"] += rows
@@ -121,7 +123,7 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, fir
         if everyday:
             answers = [_label(row) for row in calibrate_as_served(
                 everyday_rows, [is_plain for _, _, is_plain in everyday], temperature, bias, smoothing,
-                plain_temperature)]
+                plain_temperature, plain_bias)]
             right = sum(answer == label for answer, (_, label, _) in zip(answers, everyday))
             result["everyday"].append(100.0 * right / len(everyday))
     return result
@@ -144,7 +146,7 @@ def summary(result):
 def patched(chosen, patch):
     """Return recipe `chosen` with `patch` applied: "train", "quantize", "extra" and "silver" merged (a cap of 0
     drops that folder), "lexicons", "lexicon_weight", "drop_negated", "stop_words", "emoji_lines", "plain",
-    "class_bias", "smoothing", "plain_lower_case", "lemma_forms", "plain_exclaimed" and "plain_questions" replaced."""
+    "class_bias", "plain_bias", "smoothing", "plain_lower_case", "lemma_forms", "plain_exclaimed" and "plain_questions" replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})},
@@ -158,6 +160,7 @@ def patched(chosen, patch):
             "stop_words": patch.get("stop_words", chosen["stop_words"]),
             "plain": patch.get("plain", chosen["plain"]),
             "class_bias": patch.get("class_bias", chosen["class_bias"]),
+            "plain_bias": patch.get("plain_bias", chosen["plain_bias"]),
             "smoothing": patch.get("smoothing", chosen["smoothing"]),
             "plain_lower_case": patch.get("plain_lower_case", chosen["plain_lower_case"]),
             "lemma_forms": patch.get("lemma_forms", chosen["lemma_forms"]),
@@ -179,8 +182,8 @@ def main(argv=None):
                         help='recipe change as JSON, for every language ({"train": {"epoch": 5}, "extra": '
                              '{"extra/es/tass2012-general-train": 1000}, "lexicons": [...], "lexicon_weight": 3, '
                              '"drop_negated": true, "stop_words": 50, "emoji_lines": true, "plain": 2, '
-                             '"class_bias": true, "smoothing": true, "plain_lower_case": true, "lemma_forms": true, '
-                             '"plain_exclaimed": true, "plain_questions": true}) or per language '
+                             '"class_bias": true, "plain_bias": false, "smoothing": true, "plain_lower_case": true, '
+                             '"lemma_forms": true, "plain_exclaimed": true, "plain_questions": true}) or per language '
                              '({"es": {...}})')
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--repeats", type=int, default=REPEATS)

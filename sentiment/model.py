@@ -46,11 +46,11 @@ def model_input(tokens, lexicon):
 class SentimentModel:
     """One language's sentiment model: fastText, its lexicon (or None) and its calibration: a temperature, a
     bias per class (label -> log-weight added after the temperature; none: 0), the share of the scores spread evenly
-    over the classes (`smoothing`), and the temperature of texts that read as plain sentences (text.looks_plain, in
-    lower case too with `plain_lower_case`; none: the same), which are not smoothed."""
+    over the classes (`smoothing`), and the temperature and bias of texts that read as plain sentences
+    (text.looks_plain, in lower case too with `plain_lower_case`; none: the same), which are not smoothed."""
 
     def __init__(self, path, lexicon=None, temperature=1.0, bias=None, plain_temperature=None, plain_lower_case=False,
-                 smoothing=0.0):
+                 smoothing=0.0, plain_bias=None):
         self._predict = _load(path)
         # The predict-only package has no label list; every label gets a probability for any word.
         self.labels = sorted(label[len(LABEL_PREFIX) :] for _, label in self._predict("a", -1))
@@ -64,13 +64,17 @@ class SentimentModel:
         # What classify multiplies each class's score by (before dividing by their total) and then adds to it.
         self._spread = (1.0 - smoothing, smoothing / len(self.labels))
         bias = bias or {}
-        if set(bias) - set(self.labels):
-            raise ValueError(f"bias names labels the model lacks: {sorted(set(bias) - set(self.labels))}")
+        plain_bias = bias if plain_bias is None else plain_bias
+        unknown = (set(bias) | set(plain_bias)) - set(self.labels)
+        if unknown:
+            raise ValueError(f"bias names labels the model lacks: {sorted(unknown)}")
         self.bias = {label: bias.get(label, 0.0) for label in self.labels}
+        self.plain_bias = {label: plain_bias.get(label, 0.0) for label in self.labels}
         # fastText's label -> Comprehend's score key, the bias's factor and the Sentiment, so that the hot path only
-        # looks them up.
-        self._keys = {LABEL_PREFIX + label: (label.capitalize(), math.exp(self.bias[label]), label.upper())
-                      for label in self.labels}
+        # looks them up; plain texts' with their own bias.
+        self._keys, self._plain_keys = (
+            {LABEL_PREFIX + label: (label.capitalize(), math.exp(biases[label]), label.upper()) for label in self.labels}
+            for biases in (self.bias, self.plain_bias))
         self._index = {LABEL_PREFIX + label: LABELS.index(label) for label in self.labels}
         self._score_keys = [label.capitalize() for label in self.labels]
 
@@ -88,9 +92,9 @@ class SentimentModel:
     def classify(self, tokens, plain=False):
         """Return the Comprehend Sentiment ("POSITIVE", ...) of normalised `tokens` and their calibrated
         SentimentScore: four floats summing to 1, of which the Sentiment's is the highest (on a tie, the first in
-        fastText's ranking). `plain`: the text reads as a plain sentence, and takes the plain temperature, unsmoothed."""
-        power = self._plain_power if plain else self._power
-        keys = self._keys
+        fastText's ranking). `plain`: the text reads as a plain sentence, and takes the plain temperature and bias,
+        unsmoothed."""
+        power, keys = (self._plain_power, self._plain_keys) if plain else (self._power, self._keys)
         scores = {"Positive": 0.0, "Negative": 0.0, "Neutral": 0.0, "Mixed": 0.0}
         total = best = 0.0
         # One loop, not comprehensions and max(): this is the hot path.
@@ -144,11 +148,13 @@ def from_manifest(folder, language, entry):
             raise ValueError("lexicon stop_words is not a list of words")  # the value may be long: not repeated
         lexicon = Lexicon.load(Path(folder) / Path(lexicon["file"]).name, language, weight, drop_negated, stop_words)
     bias = entry.get("bias", {})
-    if not isinstance(bias, dict) or not all(
-            not isinstance(b, bool) and isinstance(b, (int, float)) and abs(b) <= MAX_BIAS for b in bias.values()):
-        raise ValueError(f"bias {bias!r} is not a label -> number from -{MAX_BIAS} to {MAX_BIAS} map")
+    plain_bias = entry.get("plain_bias", bias)
+    for name, value in (("bias", bias), ("plain_bias", plain_bias)):
+        if not isinstance(value, dict) or not all(
+                not isinstance(b, bool) and isinstance(b, (int, float)) and abs(b) <= MAX_BIAS for b in value.values()):
+            raise ValueError(f"{name} {value!r} is not a label -> number from -{MAX_BIAS} to {MAX_BIAS} map")
     return SentimentModel(Path(folder) / Path(entry["file"]).name, lexicon, temperature, bias, plain_temperature,
-                          plain_lower_case, smoothing)
+                          plain_lower_case, smoothing, plain_bias)
 
 
 class LanguageIdentifier:

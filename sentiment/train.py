@@ -20,8 +20,8 @@ from .calibration import fit_all
 from .data import LABELS
 from .languages import UMSAB_FOLDERS
 from .model import SentimentModel
-from .recipe import (TRAINER, lexicon_and_extras, own_lexicons, plain_copies, plain_files, plain_pairs, recipe,
-                     require_corpora, train, training_lines, umsab_pairs)
+from .recipe import (TRAINER, lexicon_and_extras, own_lexicons, plain_bias, plain_copies, plain_files, plain_pairs,
+                     recipe, require_corpora, train, training_lines, umsab_pairs)
 from .store import MANIFEST, sha256_of
 
 LID_FILE = "lid.176.ftz"
@@ -48,7 +48,7 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
     result = cv.cross_validate(data_dir, language, chosen, folds, repeats)
     temperature, bias, smoothing, plain_temperature = fit_all(
         result["rows"], result["truth"], result["read_plain"], result["plain_rows"], result["plain_truth"],
-        chosen["class_bias"], chosen["smoothing"])
+        chosen["class_bias"], chosen["smoothing"], plain_bias(chosen))
     lexicon_path = out / f"{language}.lexicon.tsv"
     lexicon, extra = lexicon_and_extras(data_dir, language, chosen, lexicon_path)
     plain = plain_pairs(language, chosen["plain_questions"])
@@ -71,6 +71,8 @@ def build(data_dir, language, out, folds=cv.FOLDS, repeats=cv.REPEATS):
         fields["smoothing"] = smoothing
     if chosen["class_bias"]:
         fields["bias"] = {label: round(b, 4) for label, b in zip(LABELS, bias)}
+        if not chosen["plain_bias"]:
+            fields["plain_bias"] = {label: 0.0 for label in LABELS}
     if lexicon:
         own = [f"sentiment/lexicons/{own.name} (this project)" for own in own_lexicons(language)]
         forms = [f"simplemma {version('simplemma')} (each word's forms)"] if chosen["lemma_forms"] else []

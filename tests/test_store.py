@@ -151,11 +151,12 @@ def test_a_bad_lexicon_setting_is_refused_with_its_reason(make_app, tiny_models,
     assert ping.status_code == 503 and f"lexicon {field}" in ping.get_json()["errors"]["en"]
 
 
+@pytest.mark.parametrize("field", ["bias", "plain_bias"])
 @pytest.mark.parametrize("bias", [{"neutral": 6}, {"neutral": "1"}, {"neutral": True}, {"mixed": 0.5}, [0.5]])
-def test_a_bad_class_bias_is_refused_with_its_reason(make_app, tiny_models, tmp_path, bias):
+def test_a_bad_class_bias_is_refused_with_its_reason(make_app, tiny_models, tmp_path, field, bias):
     source = copy_source(tiny_models, tmp_path)
     manifest = json.loads((source / "manifest.json").read_text())
-    manifest["models"]["en"]["bias"] = bias
+    manifest["models"]["en"][field] = bias
     (source / "manifest.json").write_text(json.dumps(manifest))
     ping = make_app(MODEL_SOURCE=str(source)).test_client().get("/ping")
     assert ping.status_code == 503 and "bias" in ping.get_json()["errors"]["en"]

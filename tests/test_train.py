@@ -7,7 +7,7 @@ import pytest
 from conftest import TINY_QUANTIZE, TINY_TRAIN, tiny_lines
 
 from sentiment import cv, evaluate, recipe, train
-from sentiment.calibration import (TEMPERATURES, calibrate, expected_calibration_error, fit, fit_smoothing,
+from sentiment.calibration import (TEMPERATURES, calibrate, expected_calibration_error, fit, fit_all, fit_smoothing,
                                    fit_temperature, log_loss, match_accuracy)
 from sentiment.data import read_rows
 from sentiment.lexicon import Lexicon, merge
@@ -558,7 +558,8 @@ def test_a_later_first_repeat_gives_the_folds_of_that_repeat(corpus, capsys):
 def test_cv_candidate_patches_merge_and_drop():
     chosen = {"train": {"epoch": 20, "lr": 0.5}, "quantize": {"cutoff": 10, "dsub": 2}, "extra": {"a": None, "b": 10},
               "lexicons": ["x"], "silver": {"s": 100}, "emoji_lines": False, "lexicon_weight": 1, "drop_negated": False,
-              "stop_words": 0, "plain": 0, "class_bias": False, "smoothing": False, "plain_lower_case": False,
+              "stop_words": 0, "plain": 0, "class_bias": False, "plain_bias": True, "smoothing": False,
+              "plain_lower_case": False,
               "lemma_forms": False, "plain_exclaimed": False, "plain_questions": False}
     patched = cv.patched(chosen, {"train": {"epoch": 5}, "extra": {"b": 0, "c": 100}, "silver": {"s": 0}})
     assert patched["train"] == {"epoch": 5, "lr": 0.5}
@@ -568,6 +569,7 @@ def test_cv_candidate_patches_merge_and_drop():
     assert cv.patched(chosen, {"drop_negated": True})["drop_negated"] and not patched["drop_negated"]
     assert cv.patched(chosen, {"stop_words": 50})["stop_words"] == 50 and patched["stop_words"] == 0
     assert cv.patched(chosen, {"class_bias": True})["class_bias"] and not patched["class_bias"]
+    assert not cv.patched(chosen, {"plain_bias": False})["plain_bias"] and patched["plain_bias"]
     assert cv.patched(chosen, {"smoothing": True})["smoothing"] and not patched["smoothing"]
     assert cv.patched(chosen, {"plain": 2})["plain"] == 2 and patched["plain"] == 0
     assert cv.patched(chosen, {"plain_lower_case": True})["plain_lower_case"] and not patched["plain_lower_case"]
@@ -659,6 +661,32 @@ def test_a_class_bias_recipe_ships_the_bias_that_its_model_applies(corpus, tmp_p
         for each in (model, shifted, neutral):
             top, scores = each.classify(normalize(text))
             assert top == max(scores, key=scores.get).upper() and abs(sum(scores.values()) - 1) < 1e-12
+
+
+def test_a_recipe_without_plain_bias_ships_unbiased_plain_sentences(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(recipe, "CLASS_BIAS", {"en"})
+    monkeypatch.setattr(recipe, "PLAIN_UNBIASED", {"en"})
+    out = tmp_path / "models"
+    entry = build(corpus, out)["models"]["en"]
+    assert entry["plain_bias"] == {"negative": 0.0, "neutral": 0.0, "positive": 0.0} and "bias" in entry
+    # A bias that overturns every answer overturns a post's, not a plain sentence's.
+    neutral = from_manifest(out, "en", {**entry, "bias": {"negative": -5.0, "neutral": 5.0}})
+    assert neutral.classify(normalize("terrible day"))[0] == "NEUTRAL"
+    assert neutral.classify(normalize("terrible day"), plain=True)[0] == "NEGATIVE"
+    assert from_manifest(out, "en", {**entry, "plain_bias": {"negative": -5.0, "neutral": 5.0}}).classify(
+        normalize("terrible day"), plain=True)[0] == "NEUTRAL"
+
+
+def test_fit_all_fits_the_plain_temperature_with_the_plain_bias():
+    rows = [[0.7, 0.2, 0.1], [0.2, 0.6, 0.2], [0.1, 0.3, 0.6]] * 10
+    truth = [0, 1, 2] * 10
+    plain_rows = [[0.5, 0.3, 0.2], [0.2, 0.5, 0.3], [0.2, 0.3, 0.5]] * 10
+    plain_truth = [0, 1, 2] * 7 + [1, 2, 0] * 3
+    *_, plain_temperature = fit_all(rows, truth, [False] * 30, plain_rows, plain_truth, bias=True,
+                                    plain_bias=[0.0, 0.0, 0.0])
+    assert plain_temperature == fit_temperature(plain_rows, plain_truth)
+    *_, shifted = fit_all(rows, truth, [False] * 30, plain_rows, plain_truth, plain_bias=[0.0, 1.0, 0.0])
+    assert shifted == fit_temperature(plain_rows, plain_truth, [0.0, 1.0, 0.0]) != plain_temperature
 
 
 def test_a_smoothed_recipe_ships_the_smoothing_that_its_model_applies_to_posts_alone(corpus, tmp_path, monkeypatch):
