@@ -146,7 +146,8 @@ def summary(result):
 def patched(chosen, patch):
     """Return recipe `chosen` with `patch` applied: "train", "quantize", "extra" and "silver" merged (a cap of 0
     drops that folder), "lexicons", "lexicon_weight", "drop_negated", "stop_words", "emoji_lines", "plain",
-    "class_bias", "plain_bias", "smoothing", "plain_lower_case", "lemma_forms", "plain_exclaimed" and "plain_questions" replaced."""
+    "class_bias", "plain_bias", "smoothing", "plain_lower_case", "lemma_forms", "plain_exclaimed" and "plain_questions"
+    replaced."""
     extra = {**chosen["extra"], **patch.get("extra", {})}
     silver = {**chosen["silver"], **patch.get("silver", {})}
     return {"train": {**chosen["train"], **patch.get("train", {})},

@@ -72,9 +72,11 @@ class SentimentModel:
         self.plain_bias = {label: plain_bias.get(label, 0.0) for label in self.labels}
         # fastText's label -> Comprehend's score key, the bias's factor and the Sentiment, so that the hot path only
         # looks them up; plain texts' with their own bias.
-        self._keys, self._plain_keys = (
-            {LABEL_PREFIX + label: (label.capitalize(), math.exp(biases[label]), label.upper()) for label in self.labels}
-            for biases in (self.bias, self.plain_bias))
+        def keys(biases):
+            return {LABEL_PREFIX + label: (label.capitalize(), math.exp(biases[label]), label.upper())
+                    for label in self.labels}
+
+        self._keys, self._plain_keys = keys(self.bias), keys(self.plain_bias)
         self._index = {LABEL_PREFIX + label: LABELS.index(label) for label in self.labels}
         self._score_keys = [label.capitalize() for label in self.labels]
 
