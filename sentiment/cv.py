@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from . import recipe as recipes
-from .calibration import calibrate, calibrate_as_served, expected_calibration_error, fit_all
+from .calibration import calibrate_as_served, expected_calibration_error, fit_all
 from .data import LABELS
 from .evaluate import everyday_set, metrics
 from .languages import UMSAB_FOLDERS
@@ -108,8 +108,9 @@ def cross_validate(data_dir, language, chosen, folds=FOLDS, repeats=REPEATS, fir
         plain_temperature = plain_temperature or temperature
         if plain:
             result["plain_rows"] += plain_rows[cell]
-            result["plain_calibrated"] += [calibrate(row, plain_temperature, bias if plain_bias is None else plain_bias)
-                                           for row in plain_rows[cell]]
+            result["plain_calibrated"] += calibrate_as_served(
+                plain_rows[cell], [True] * len(plain_rows[cell]), temperature, bias, smoothing, plain_temperature,
+                plain_bias)
             result["plain_truth"] += plain_truths[cell]
         rows, rows_plain = tweet_rows[cell], [read_plain[i] for i in test]
         # As the service does: a tweet that reads as a plain sentence takes the plain temperature.

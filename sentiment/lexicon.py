@@ -159,8 +159,7 @@ class Lexicon:
         modals and the words of advice, with `drop_negated`, and the `stop_words`) and their feature tokens: the
         bucketed `counts`, `weight` times."""
         words = tokens.split(" ")
-        looked = self._looked_up(tokens, words) if self._elides else words
-        positive, negative, negated = self._scan(looked, "?" in tokens)
+        positive, negative, negated = self._scan(tokens, words)
         kept = words
         if negated and self.drop_negated:
             kept = [word for index, word in enumerate(words) if index not in negated]
@@ -175,8 +174,7 @@ class Lexicon:
         """Return the numbers of positive and negative lexicon words in normalised `tokens`, a word's
         polarity flipped when a negator comes just before it in the same clause, and a comparative's when a modal
         does; a comparative or superlative that gives advice counts neither."""
-        words = tokens.split(" ")
-        return self._scan(self._looked_up(tokens, words) if self._elides else words, "?" in tokens)[:2]
+        return self._scan(tokens, tokens.split(" "))[:2]
 
     def _looked_up(self, tokens, words):
         """Return the tokens `words` (of normalised `tokens`) as the lexicon looks them up: with "'" for "’"; those that
@@ -200,9 +198,11 @@ class Lexicon:
             at = text.find("'", end) if end >= 0 else -1
         return looked
 
-    def _scan(self, words, question):
-        """Return `counts` of the tokens `words` (with `question`, a "?" among them) and the positions of the flipped
-        words, their negators and modals, the words of advice and the negators of yes-or-no questions."""
+    def _scan(self, tokens, words):
+        """Return `counts` of normalised `tokens`, split into `words`, and the positions of the flipped words, their
+        negators and modals, the words of advice and the negators of yes-or-no questions."""
+        if self._elides:
+            words = self._looked_up(tokens, words)
         positive = negative = 0
         since_negator = NEGATION_WINDOW + 1
         # A position, not a count: a count would cost every token an addition.
@@ -212,7 +212,7 @@ class Lexicon:
         # A set: line() tests every token's position against it.
         negated = set()
         # The positions in yes-or-no questions, whose negators neither flip nor stay.
-        asking = self._asking(words) if question else ()
+        asking = self._asking(words) if "?" in tokens else ()
         get = self.polarities.get
         fold_accents = self._fold
         # The last position of the phrase found last: its other words count nothing.
